@@ -1,0 +1,45 @@
+"""One error tree for everything the framework raises on purpose.
+
+Every message says what went wrong, where, and (when we can tell) how to fix it.
+The CLI and the task entry points print these as one line and exit non-zero;
+anything that is *not* an ``MLOpsError`` is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class MLOpsError(Exception):
+    """Base of every error the framework raises deliberately."""
+
+
+class ConfigError(MLOpsError):
+    """A configuration file or object is invalid (names file, line and field)."""
+
+
+class BundleError(MLOpsError):
+    """A bundle (databricks.yml and its includes) cannot be loaded or resolved."""
+
+
+class RunnerError(MLOpsError):
+    """The local job runner cannot run what it was asked to run."""
+
+
+class RuntimeSetupError(MLOpsError):
+    """The Spark / MLflow runtime could not be set up."""
+
+
+class IngestionError(MLOpsError):
+    """Reading, transforming or writing data in the ingestion stage failed."""
+
+
+class DatasetError(MLOpsError):
+    """A sample dataset cannot be generated or written."""
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """Return ``" (did you mean 'x'?)"`` for the closest candidate, or ``""``."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""
