@@ -1,0 +1,55 @@
+"""All stage configs under one import path (the seed's ``databricks_mlops.models.config``)."""
+
+from databricks_mlops.models.base import StrictModel
+from databricks_mlops.models.data import (
+    AddIngestionTimestamp,
+    CastColumns,
+    DataConfig,
+    Deduplicate,
+    DropColumns,
+    FilterRows,
+    RenameColumns,
+    TransformStep,
+)
+from databricks_mlops.models.deployment import DeploymentConfig, ServingConfig
+from databricks_mlops.models.features import FeatureConfig, TransformationType
+from databricks_mlops.models.monitoring import AlertConfig, DriftConfig, MonitoringConfig
+from databricks_mlops.models.pipeline import NotificationConfig, PipelineConfig, ScheduleConfig
+from databricks_mlops.models.training import ModelType, TrainingConfig
+from databricks_mlops.models.validation import Severity, ValidationRule
+
+__all__ = [
+    "AddIngestionTimestamp",
+    "AlertConfig",
+    "CastColumns",
+    "DataConfig",
+    "Deduplicate",
+    "DeploymentConfig",
+    "DriftConfig",
+    "DropColumns",
+    "FeatureConfig",
+    "FilterRows",
+    "ModelType",
+    "MonitoringConfig",
+    "NotificationConfig",
+    "PipelineConfig",
+    "RenameColumns",
+    "ScheduleConfig",
+    "ServingConfig",
+    "Severity",
+    "StrictModel",
+    "TrainingConfig",
+    "TransformStep",
+    "TransformationType",
+    "ValidationRule",
+]
+
+# `validate-config` picks the model from the file name (data.yml, training_config.yaml, ...).
+CONFIG_KINDS: dict[str, type[StrictModel]] = {
+    "data": DataConfig,
+    "feature": FeatureConfig,
+    "training": TrainingConfig,
+    "deployment": DeploymentConfig,
+    "monitoring": MonitoringConfig,
+    "pipeline": PipelineConfig,
+}

@@ -1,0 +1,104 @@
+"""Deployment config: which model version goes where, and the serving endpoint's shape."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, model_validator
+
+from databricks_mlops.models.base import StrictModel
+
+
+class ServingConfig(StrictModel):
+    """A Model Serving endpoint (locally: the MLflow scoring server on 127.0.0.1)."""
+
+    endpoint_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+    instance_type: str | None = Field(None, description="Workload size or instance type hint.")
+    compute_type: Literal["cpu", "gpu"] = "cpu"
+    compute_scale: int = Field(1, ge=1, description="Compute size/scale.")
+    min_instances: int = Field(
+        1, ge=0, validation_alias=AliasChoices("min_instances", "min_replicas")
+    )
+    max_instances: int = Field(
+        1, ge=1, validation_alias=AliasChoices("max_instances", "max_replicas")
+    )
+    autoscaling_enabled: bool = False
+    scale_to_zero_enabled: bool = False
+    enable_access_control: bool = True
+    timeout_seconds: int = Field(300, gt=0)
+    environment_variables: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _replicas(self) -> ServingConfig:
+        if self.min_instances > self.max_instances:
+            raise ValueError(
+                f"min_replicas ({self.min_instances}) is above max_replicas ({self.max_instances})"
+            )
+        return self
+
+
+# Keys the seed's YAML reference writes at the top level of a deployment config; they all
+# describe the endpoint, so they are read into `serving` (one meaning, two spellings).
+_SERVING_KEYS = {
+    name
+    for field_name, info in ServingConfig.model_fields.items()
+    for name in [
+        field_name,
+        *(
+            info.validation_alias.choices
+            if isinstance(info.validation_alias, AliasChoices)
+            else []
+        ),
+    ]
+    if isinstance(name, str) and name != "tags"
+}
+
+
+class DeploymentConfig(StrictModel):
+    model_name: str = Field(description="Registered model name.")
+    model_version: str | None = Field(
+        None, description="Version number, an alias (`@champion`) or `latest`."
+    )
+    model_uri: str | None = Field(None, description="`models:/name/version` or `models:/name@alias`.")
+    environment: str = Field("dev", description="dev, staging or prod.")
+    deployment_type: Literal["serving_endpoint", "batch"] = "serving_endpoint"
+    description: str = ""
+    serving: ServingConfig | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lift_flat_serving_keys(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        flat = {key: data[key] for key in data if key in _SERVING_KEYS}
+        if not flat:
+            return data
+        serving = data.get("serving")
+        if isinstance(serving, ServingConfig):
+            serving = serving.model_dump()
+        serving = dict(serving or {})
+        both = sorted(set(flat) & set(serving))
+        if both:
+            raise ValueError(f"{both} set both at the top level and under serving: keep one")
+        rest = {key: value for key, value in data.items() if key not in flat}
+        merged = {**serving, **flat}
+        if "endpoint_name" not in merged and isinstance(data.get("model_name"), str):
+            merged["endpoint_name"] = _endpoint_name_for(data["model_name"])
+        return {**rest, "serving": merged}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DeploymentConfig:
+        if self.model_version is None and self.model_uri is None:
+            raise ValueError("give model_version (or model_uri) to say which version to deploy")
+        if self.deployment_type == "serving_endpoint" and self.serving is None:
+            # An endpoint needs a name; derive a valid one from the model name.
+            serving = ServingConfig(endpoint_name=_endpoint_name_for(self.model_name))
+            object.__setattr__(self, "serving", serving)
+        return self
+
+
+def _endpoint_name_for(model_name: str) -> str:
+    """A valid endpoint name from a (possibly three-level) registered model name."""
+    return model_name.split(".")[-1].replace("_", "-")
