@@ -136,11 +136,11 @@ REFERENCE_PROFILE = ChurnProfile(
 )
 
 # The documented drift of ``variant="current"`` (tests of drift detection rely on it):
-CURRENT_MONTHLY_CHARGES_SHIFT = 12.0
-CURRENT_TENURE_SCALE = 0.7
-CURRENT_CONTRACT_SHARES = (0.70, 0.16, 0.14)
-CURRENT_INTERNET_SHARES = (0.27, 0.58, 0.15)
-CURRENT_CHURN_LOGIT_SHIFT = 0.3
+CURRENT_MONTHLY_CHARGES_SHIFT = 8.0
+CURRENT_TENURE_SCALE = 0.75
+CURRENT_CONTRACT_SHARES = (0.65, 0.18, 0.17)
+CURRENT_INTERNET_SHARES = (0.30, 0.52, 0.18)
+CURRENT_CHURN_LOGIT_SHIFT = 0.1
 
 CURRENT_PROFILE = ChurnProfile(
     seed_stream=1,
@@ -195,7 +195,8 @@ def generate_churn(
     order = rng.permutation(rows)
     selection = np.concatenate([np.arange(unique), resent])[order]
     frame = {name: values[selection] for name, values in columns.items()}
-    frame["last_update_time"] = frame["last_update_time"] + delay[order]
+    # Microseconds: Spark's timestamp precision (it cannot read nanosecond parquet).
+    frame["last_update_time"] = (frame["last_update_time"] + delay[order]).astype("datetime64[us]")
     # Plain dates (not midnight timestamps), so parquet stores DATE columns.
     for name in ("signup_date", "event_date"):
         frame[name] = frame[name].astype(object)
@@ -337,7 +338,9 @@ def _monthly_charges(
         + rng.normal(0.0, 6.0, phone.size)
         + profile.monthly_charges_shift
     )
-    return np.round(np.clip(charges, 18.0, 130.0), 2)
+    # Clipped to a plausible price list; cents, as a bill shows them.
+    priced: _FloatArray = np.round(np.clip(charges, 18.0, 130.0), 2)
+    return priced
 
 
 def _churn_logit(

@@ -8,7 +8,7 @@ one. After the merge, a few job sequences are folded by their key (``tasks`` by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -108,17 +108,15 @@ def merge(base: Any, override: Any) -> Any:
     return override
 
 
-def merge_elements_by_key(
-    elements: list[Any], key_name: str, describe: Callable[[int], str]
-) -> list[Any]:
+def merge_elements_by_key(elements: list[Any], key_name: str, where: str) -> list[Any]:
     """Fold elements sharing ``key_name`` into the first one, keeping first-seen order."""
     folded: dict[str, Any] = {}
     for index, element in enumerate(elements):
         if not isinstance(element, dict):
-            raise BundleError(f"{describe(index)} must be a mapping")
+            raise BundleError(f"{where}[{index}] must be a mapping")
         key = element.get(key_name)
         if not isinstance(key, str) or not key:
-            raise BundleError(f"{describe(index)} has no '{key_name}'")
+            raise BundleError(f"{where}[{index}] has no '{key_name}'")
         folded[key] = merge(folded[key], element) if key in folded else element
     return list(folded.values())
 
@@ -137,9 +135,7 @@ def merge_job_sequences(jobs: Mapping[str, Any]) -> dict[str, Any]:
             if not isinstance(elements, list):
                 raise BundleError(f"resources.jobs.{job_key}.{sequence_name} must be a list")
             job[sequence_name] = merge_elements_by_key(
-                elements,
-                key_name,
-                lambda i, s=sequence_name, j=job_key: f"resources.jobs.{j}.{s}[{i}]",
+                elements, key_name, f"resources.jobs.{job_key}.{sequence_name}"
             )
         result[job_key] = job
     return result

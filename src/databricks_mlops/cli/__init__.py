@@ -1,0 +1,1 @@
+"""The ``databricks-mlops`` command line."""

@@ -1,0 +1,128 @@
+"""``databricks-mlops``: run bundle jobs locally, make sample data, check configs.
+
+Framework errors (``MLOpsError``) print as one red line and exit 1 (2 for usage errors);
+only a bug shows a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+
+from databricks_mlops.errors import ConfigError, MLOpsError, did_you_mean
+
+app = typer.Typer(
+    name="databricks-mlops",
+    help="Typed MLOps for Databricks, runnable locally end to end.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+
+def _parse_pairs(pairs: list[str], option: str) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise typer.BadParameter(f"expected name=value, got {pair!r}", param_hint=option)
+        parsed[name.strip()] = value
+    return parsed
+
+
+@app.command()
+def run(
+    job: Annotated[str, typer.Argument(help="Job key under resources.jobs (e.g. data_ingestion).")],
+    target: Annotated[str | None, typer.Option("--target", "-t", help="Bundle target.")] = None,
+    var: Annotated[
+        list[str] | None, typer.Option("--var", help="Bundle variable override name=value.")
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="Job parameter name=value.")
+    ] = None,
+    bundle_dir: Annotated[
+        Path, typer.Option("--bundle-dir", "-C", help="Directory holding databricks.yml.")
+    ] = Path("."),
+) -> None:
+    """Run a bundle job locally, tasks in dependency order, like Databricks would."""
+    from databricks_mlops.runner import load_bundle, run_job
+
+    bundle = load_bundle(bundle_dir.resolve(), target, _parse_pairs(var or [], "--var"))
+    err.print(f"[bold]bundle[/] {bundle.name}  [bold]target[/] {bundle.target}  [bold]job[/] {job}")
+    result = run_job(bundle, job, _parse_pairs(param or [], "--param"), console=err)
+    if not result.succeeded:
+        raise typer.Exit(1)
+
+
+@app.command("sample-data")
+def sample_data(
+    name: Annotated[str, typer.Argument(help="Dataset name (churn).")],
+    out_path: Annotated[
+        str, typer.Option("--out", "-o", help="File to write (.csv or .parquet); dbfs:/ and /Volumes/ map locally.")
+    ],
+    rows: Annotated[int, typer.Option("--rows", "-n", min=1, help="Number of rows.")] = 5000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 42,
+    variant: Annotated[
+        str, typer.Option(help="reference, or current (drifted, for monitoring).")
+    ] = "reference",
+) -> None:
+    """Write a seeded sample dataset with deliberate data-quality problems."""
+    from databricks_mlops.datasets import get_dataset, write_dataset
+    from databricks_mlops.runtime import get_runtime
+
+    if variant not in ("reference", "current"):
+        raise typer.BadParameter("must be reference or current", param_hint="--variant")
+    chosen: Literal["reference", "current"] = "current" if variant == "current" else "reference"
+    frame = get_dataset(name)(rows=rows, seed=seed, variant=chosen)
+    path = Path(get_runtime().path(out_path))
+    written = write_dataset(frame, path)
+    out.print(f"wrote {len(frame)} rows of {name!r} ({variant}) to {written}")
+
+
+@app.command("validate-config")
+def validate_config(
+    file: Annotated[Path, typer.Argument(help="A stage config YAML file.")],
+    kind: Annotated[
+        str | None,
+        typer.Option(help="data, feature, training, deployment, monitoring or pipeline; "
+                     "guessed from the file name when omitted."),
+    ] = None,
+    var: Annotated[list[str] | None, typer.Option("--var", help="Variable name=value.")] = None,
+) -> None:
+    """Check a config file against its schema; errors name file, line and field."""
+    from databricks_mlops.models.config import CONFIG_KINDS
+
+    chosen = kind or next((k for k in CONFIG_KINDS if file.stem.startswith(k)), None)
+    if chosen is None or chosen not in CONFIG_KINDS:
+        hint = did_you_mean(chosen, CONFIG_KINDS) if chosen else ""
+        raise ConfigError(
+            f"{file}: cannot tell which config this is{hint}; pass --kind "
+            f"({', '.join(CONFIG_KINDS)})"
+        )
+    CONFIG_KINDS[chosen].from_yaml(file, _parse_pairs(var or [], "--var"))
+    out.print(f"[green]✓[/] {file} is a valid {chosen} config")
+
+
+@app.command()
+def version() -> None:
+    """Print the framework version."""
+    from importlib.metadata import version as installed_version
+
+    out.print(f"databricks-mlops {installed_version('databricks-mlops')}")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("databricks_mlops").setLevel(logging.INFO)
+    try:
+        app()
+    except MLOpsError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""Stage implementations on Spark (ingestion first)."""

@@ -1,0 +1,163 @@
+"""The runtime: Spark session, table and path names, MLflow URIs — decided in one place.
+
+Stage code asks the runtime for what it needs (``get_runtime().spark``, ``.table(name)``,
+``.path(p)``, ``.save_table(...)``) and never checks where it runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from databricks_mlops.runtime.environment import Environment, detect_environment
+from databricks_mlops.runtime.locations import (
+    TableName,
+    local_path,
+    looks_like_table_name,
+    table_location,
+)
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, DataFrameWriter, SparkSession
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Environment", "Runtime", "TableName", "get_runtime", "looks_like_table_name"]
+
+
+def mlops_home() -> Path:
+    """``$MLOPS_HOME`` or ``./.mlops``: where the local backends keep their state."""
+    return Path(os.environ.get("MLOPS_HOME") or Path.cwd() / ".mlops").resolve()
+
+
+@dataclass
+class Runtime:
+    environment: Environment
+    home: Path
+    _spark: SparkSession | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def is_local(self) -> bool:
+        return self.environment.is_local
+
+    @property
+    def spark(self) -> SparkSession:
+        """One session per process, shared by every task of a local job run."""
+        with self._lock:
+            if self._spark is None:
+                self._spark = self._start_spark()
+            return self._spark
+
+    def _start_spark(self) -> SparkSession:
+        kind = self.environment.kind
+        if kind == "local":
+            from databricks_mlops.runtime.local_spark import build_local_session
+
+            return build_local_session(self.home / "warehouse")
+        if kind == "connect":
+            from databricks.connect import DatabricksSession
+
+            session: SparkSession = DatabricksSession.builder.getOrCreate()
+            return session
+        from pyspark.sql import SparkSession
+
+        return SparkSession.builder.getOrCreate()
+
+    def path(self, path: str) -> str:
+        """A Databricks path (``dbfs:/``, ``/Volumes/``) as this runtime reads it."""
+        return local_path(path, self.home) if self.is_local else path
+
+    def table(self, name: str) -> str:
+        """The identifier to give ``spark.table`` / ``DeltaTable.forName`` for a UC name.
+
+        Locally the schema's database is created on first use, and a table written by an
+        earlier process is registered again from its files (the local catalog is in memory).
+        """
+        if not self.is_local:
+            return name
+        parsed = TableName.parse(name)
+        spark = self.spark
+        database = parsed.local_database
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+        location = self._registered_location(parsed)
+        if (location / "_delta_log").is_dir() and not spark.catalog.tableExists(parsed.local_name):
+            spark.sql(
+                f"CREATE TABLE IF NOT EXISTS `{database}`.`{parsed.table}` "
+                f"USING DELTA LOCATION '{location}'"
+            )
+        return parsed.local_name
+
+    def _registered_location(self, table: TableName) -> Path:
+        pointer = table_location(table, self.home).with_suffix(".location")
+        if pointer.is_file():
+            return Path(pointer.read_text(encoding="utf-8").strip())
+        return table_location(table, self.home)
+
+    def register_table(self, name: str, location: str) -> str:
+        """Register the Delta files at ``location`` as table ``name`` (an external table)."""
+        parsed = TableName.parse(name)
+        if self.is_local:
+            pointer = table_location(parsed, self.home).with_suffix(".location")
+            pointer.parent.mkdir(parents=True, exist_ok=True)
+            pointer.write_text(self.path(location), encoding="utf-8")
+            return self.table(name)
+        self.spark.sql(f"CREATE TABLE IF NOT EXISTS {name} USING DELTA LOCATION '{location}'")
+        return name
+
+    def save_table(self, writer: DataFrameWriter, name: str) -> str:
+        """``saveAsTable`` that keeps local tables at their deterministic location."""
+        identifier = self.table(name)
+        if self.is_local:
+            writer = writer.option("path", str(table_location(TableName.parse(name), self.home)))
+        writer.saveAsTable(identifier)
+        return identifier
+
+    def read(self, source: str, fmt: str, options: dict[str, str] | None = None) -> DataFrame:
+        """Read a table name (``fmt='table'`` or a dotted name with ``delta``) or a path."""
+        if fmt == "table" or (fmt == "delta" and looks_like_table_name(source)):
+            return self.spark.table(self.table(source))
+        return self.spark.read.format(fmt).options(**(options or {})).load(self.path(source))
+
+    def mlflow_uris(self) -> dict[str, str]:
+        if not self.is_local:
+            return {"tracking_uri": "databricks", "registry_uri": "databricks-uc"}
+        uri = f"sqlite:///{self.home / 'mlflow.db'}"
+        return {"tracking_uri": uri, "registry_uri": uri}
+
+    def configure_mlflow(self) -> None:
+        import mlflow
+
+        self.home.mkdir(parents=True, exist_ok=True)
+        uris = self.mlflow_uris()
+        mlflow.set_tracking_uri(uris["tracking_uri"])
+        mlflow.set_registry_uri(uris["registry_uri"])
+
+    def artifact_location(self, experiment_name: str) -> str | None:
+        """Where a new experiment keeps artifacts (locally under the home, not ./mlruns)."""
+        if not self.is_local:
+            return None
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in experiment_name)
+        return (self.home / "mlartifacts" / safe).as_uri()
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.environment.kind, "reason": self.environment.reason, "home": str(self.home)}
+
+
+_runtime: Runtime | None = None
+_runtime_lock = threading.Lock()
+
+
+def get_runtime() -> Runtime:
+    """The process-wide runtime (created, and its choice logged, on first call)."""
+    global _runtime
+    with _runtime_lock:
+        if _runtime is None:
+            environment = detect_environment()
+            _runtime = Runtime(environment=environment, home=mlops_home())
+            logger.info("runtime: %s (%s)", environment.kind, environment.reason)
+        return _runtime

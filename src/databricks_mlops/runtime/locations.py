@@ -1,0 +1,71 @@
+"""Where Databricks names land on this machine (pure functions, no Spark).
+
+Unity Catalog ``catalog.schema.table`` -> database ``catalog__schema`` (Spark's local catalog
+has two levels) whose files live under ``<home>/warehouse/catalog/schema/table``.
+``dbfs:/x`` -> ``<home>/dbfs/x``; ``/Volumes/c/s/v/x`` -> ``<home>/volumes/c/s/v/x``.
+The mapping is deterministic, so a later run (or a later job) finds what an earlier one wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from databricks_mlops.errors import RuntimeSetupError
+
+_IDENTIFIER = r"(?:`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)"
+_TABLE_NAME = re.compile(rf"^{_IDENTIFIER}(?:\.{_IDENTIFIER}){{0,2}}$")
+DEFAULT_CATALOG = os.environ.get("MLOPS_DEFAULT_CATALOG", "main")
+DEFAULT_SCHEMA = "default"
+
+
+@dataclass(frozen=True)
+class TableName:
+    catalog: str
+    schema: str
+    table: str
+
+    @classmethod
+    def parse(cls, name: str) -> TableName:
+        if not _TABLE_NAME.match(name):
+            raise RuntimeSetupError(
+                f"{name!r} is not a table name (expected catalog.schema.table)"
+            )
+        parts = [part.strip("`") for part in re.findall(_IDENTIFIER, name)]
+        while len(parts) < 3:
+            parts.insert(0, DEFAULT_SCHEMA if len(parts) == 1 else DEFAULT_CATALOG)
+        return cls(*parts)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.catalog}.{self.schema}.{self.table}"
+
+    @property
+    def local_database(self) -> str:
+        return f"{self.catalog}__{self.schema}"
+
+    @property
+    def local_name(self) -> str:
+        return f"{self.local_database}.{self.table}"
+
+
+def looks_like_table_name(text: str) -> bool:
+    """A two- or three-part dotted name with no path separators (``main.churn.customers``)."""
+    return "/" not in text and ":" not in text and text.count(".") >= 1 and bool(_TABLE_NAME.match(text))
+
+
+def local_path(path: str, home: Path) -> str:
+    """Map a Databricks path to this machine; other paths are left as they are."""
+    if path.startswith("dbfs:/"):
+        return str(home / "dbfs" / path.removeprefix("dbfs:/").lstrip("/"))
+    if path.startswith("/Volumes/"):
+        return str(home / "volumes" / path.removeprefix("/Volumes/"))
+    if path.startswith("/dbfs/"):
+        return str(home / "dbfs" / path.removeprefix("/dbfs/"))
+    return path
+
+
+def table_location(table: TableName, home: Path) -> Path:
+    return home / "warehouse" / table.catalog / table.schema / table.table

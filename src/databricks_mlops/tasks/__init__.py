@@ -1,0 +1,1 @@
+"""Entry points of the ``python_wheel_task``s: parse arguments, load config, call the library."""

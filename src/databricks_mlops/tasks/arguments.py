@@ -1,0 +1,45 @@
+"""Task arguments as Databricks passes them: ``--config=...`` plus ``--name=value`` variables.
+
+Every named parameter other than ``config`` becomes a ``${name}`` variable for the config
+file, so a bundle can pass ``catalog: ${var.catalog}`` and the YAML can say
+``${catalog}.${schema}.customers`` — the same file on every target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from databricks_mlops.errors import MLOpsError
+
+
+@dataclass(frozen=True)
+class TaskArguments:
+    config: Path
+    variables: dict[str, str]
+
+
+def parse_task_arguments(prog: str, argv: Sequence[str] | None = None) -> TaskArguments:
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--config", required=True, type=Path, help="The stage's YAML config.")
+    known, rest = parser.parse_known_args(argv)
+    variables: dict[str, str] = {}
+    for item in rest:
+        name, sep, value = item.removeprefix("--").partition("=")
+        if not item.startswith("--") or not sep or not name:
+            parser.error(f"expected --name=value, got {item!r}")
+        variables[name.replace("-", "_")] = value
+    return TaskArguments(config=known.config, variables=variables)
+
+
+def run_task(task: Callable[[], None]) -> None:
+    """Run a task body; a framework error ends it with one line on stderr, no traceback."""
+    try:
+        task()
+    except MLOpsError as exc:
+        # SystemExit with a message: exit code 1 on Databricks, a FAILED task locally.
+        raise SystemExit(f"error: {exc}") from None
+    sys.stdout.flush()
