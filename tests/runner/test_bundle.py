@@ -379,3 +379,9 @@ def test_map_inside_a_string_is_rejected(write_bundle: BundleWriter) -> None:
     """
     with pytest.raises(BundleError, match="can only be used as a whole value"):
         load_bundle(write_bundle({"databricks.yml": root}), None, {}, environ={})
+
+
+def test_error_in_a_target_override_names_the_target(write_bundle: BundleWriter) -> None:
+    root = ROOT.replace('epochs: "50"', "epochs: ${var.epochs}")
+    with pytest.raises(BundleError, match=r"databricks\.yml targets\.prod\).*'epochs'"):
+        load_bundle(write_bundle(_bundle_files(**{"databricks.yml": root})), "prod", {}, environ={})

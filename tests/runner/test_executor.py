@@ -434,3 +434,11 @@ def test_run_job_task_into_itself_fails(
     tasks = [{"task_key": "again", "run_job_task": {"job_id": "${resources.jobs.job.id}"}}]
     result = run(write_bundle, {"job": tasks})
     assert "would run a job inside itself: job -> job" in (result.task("again").error or "")
+
+
+def test_run_job_task_outside_the_bundle_is_explained(
+    write_bundle: BundleWriter, tasks_module: ModuleType
+) -> None:
+    tasks = [{"task_key": "remote", "run_job_task": {"job_id": 123456}}]
+    error = run(write_bundle, {"job": tasks}).task("remote").error or ""
+    assert "job_id '123456' does not name a job of this bundle" in error

@@ -26,7 +26,8 @@ def test_entry_point_is_found_in_distribution_metadata() -> None:
 
 def test_project_task_entry_point_is_declared_in_its_metadata() -> None:
     # Looked up without loading it, so this holds whatever state the task module is in.
-    distribution = importlib.metadata.distribution("databricks-mlops")
+    # The reference bundle spells it `databricks_mlops`; metadata lookup normalises names.
+    distribution = importlib.metadata.distribution("databricks_mlops")
     point = find_entry_point(distribution, "mlops-ingest")
     assert point is not None
     assert point.group == "console_scripts"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
 import pytest
 
+from databricks_mlops.runtime.environment import detect_environment
 from databricks_mlops.runtime.task_values import (
     TaskValueError,
     TaskValueStore,
@@ -50,3 +54,39 @@ def test_values_must_be_json_and_small() -> None:
         set_task_value("big", "x" * 50_000)
     with pytest.raises(TaskValueError, match="must be JSON-serialisable"):
         set_task_value("nan", float("nan"))
+
+
+class _RecordingTaskValues:
+    """Stands in for ``dbutils.jobs.taskValues`` to check the calls made on a cluster."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, object]]] = []
+
+    def set(self, **kwargs: object) -> None:
+        self.calls.append(("set", kwargs))
+
+    def get(self, **kwargs: object) -> object:
+        self.calls.append(("get", kwargs))
+        return "from-dbutils"
+
+
+def test_on_databricks_the_calls_go_to_dbutils(monkeypatch: pytest.MonkeyPatch) -> None:
+    recorder = _RecordingTaskValues()
+    runtime = types.ModuleType("databricks.sdk.runtime")
+    runtime.dbutils = types.SimpleNamespace(  # type: ignore[attr-defined]
+        jobs=types.SimpleNamespace(taskValues=recorder)
+    )
+    monkeypatch.setitem(sys.modules, "databricks.sdk.runtime", runtime)
+    monkeypatch.setenv("MLOPS_RUNTIME", "databricks")
+    detect_environment.cache_clear()
+    try:
+        set_task_value("auc", 0.9)
+        assert get_task_value("train", "auc", default=0.0) == "from-dbutils"
+        with pytest.raises(TaskValueError, match="must be JSON-serialisable"):
+            set_task_value("bad", object())
+    finally:
+        detect_environment.cache_clear()
+    assert recorder.calls == [
+        ("set", {"key": "auc", "value": 0.9}),
+        ("get", {"taskKey": "train", "key": "auc", "default": 0.0, "debugValue": 0.0}),
+    ]

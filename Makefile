@@ -1,0 +1,46 @@
+# One command per check, the same locally and in CI.
+#   make demo   sample data -> the data_ingestion job run locally -> the table and its row count
+#   make test   the test suite
+# Both install what they need: uv (bootstrapped with pip when missing), the locked
+# environment with local Spark + Delta; Delta's jars are fetched on the first Spark start.
+
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+RUN := $(UV) run --frozen
+# Where the demo keeps its local tables, MLflow store and sample data.
+DEMO_HOME ?= $(CURDIR)/.mlops
+
+.PHONY: setup test lint bundle demo clean
+
+$(UV):
+	python3 -m pip install --user --quiet uv
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --extra spark --compile-bytecode
+	@touch $@
+
+setup: .venv/.synced
+
+test: setup
+	$(RUN) pytest
+
+lint: setup
+	$(RUN) ruff check src tests
+	$(RUN) ruff format --check src tests
+	$(RUN) mypy
+	$(RUN) lint-imports
+
+# The bundle against the Databricks CLI's JSON schema (validator shipped beside the repo).
+BUNDLE_VALIDATOR ?= ../shared/bundle-schema/validate_bundle.py
+bundle: setup
+	@if [ -f "$(BUNDLE_VALIDATOR)" ]; then $(RUN) python $(BUNDLE_VALIDATOR) databricks.yml; \
+	else echo "bundle schema validator not found at $(BUNDLE_VALIDATOR); skipped"; fi
+
+demo: setup
+	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops sample-data churn --rows 5000 \
+		--out /Volumes/main/churn_dev/raw/customers.csv
+	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run data_ingestion --target dev
+	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops table main.churn_dev.customers_bronze
+
+clean:
+	rm -rf .mlops dist .pytest_cache .mypy_cache .ruff_cache
