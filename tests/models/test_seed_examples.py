@@ -63,7 +63,8 @@ def test_monitoring_example_secret_is_resolved_and_hidden(monkeypatch: pytest.Mo
     slack = config.alerting.notification_channels[1]
     assert isinstance(slack, SlackChannel)
     assert slack.webhook.get_secret_value().endswith("SECRET")
-    assert "SECRET" not in repr(config) and "SECRET" not in str(config.model_dump())
+    assert "SECRET" not in repr(config)
+    assert "SECRET" not in str(config.model_dump())
     assert config.alerting.aggregation_seconds == 3600
     assert config.data_drift_detection is not None
     assert config.data_drift_detection.drift_methods == ["ks_test"]
@@ -120,7 +121,8 @@ def test_seed_python_feature_config_aliases() -> None:
     assert config.feature_table_name == "customer_features"
     assert isinstance(config.feature_transformations["tenure_months"], NumericFillna)
     binning = config.feature_transformations["monthly_charges_bin"]
-    assert isinstance(binning, Binning) and math.isinf(binning.bins[-1])
+    assert isinstance(binning, Binning)
+    assert math.isinf(binning.bins[-1])
 
 
 def test_seed_python_training_config_aliases() -> None:
@@ -153,7 +155,8 @@ def test_seed_python_deployment_config() -> None:
         ),
         tags={"team": "customer_analytics", "use_case": "churn_prediction", "version": "1.0.0"},
     )
-    assert config.serving is not None and config.serving.max_instances == 4
+    assert config.serving is not None
+    assert config.serving.max_instances == 4
 
 
 def test_flat_deployment_keys_and_serving_block_mean_the_same() -> None:
@@ -161,7 +164,11 @@ def test_flat_deployment_keys_and_serving_block_mean_the_same() -> None:
         {"model_name": "m", "model_version": "1", "endpoint_name": "e", "max_replicas": 5}
     )
     nested = DeploymentConfig.model_validate(
-        {"model_name": "m", "model_version": "1", "serving": {"endpoint_name": "e", "max_instances": 5}}
+        {
+            "model_name": "m",
+            "model_version": "1",
+            "serving": {"endpoint_name": "e", "max_instances": 5},
+        }
     )
     assert flat == nested
 

@@ -65,7 +65,12 @@ def run(
 def sample_data(
     name: Annotated[str, typer.Argument(help="Dataset name (churn).")],
     out_path: Annotated[
-        str, typer.Option("--out", "-o", help="File to write (.csv or .parquet); dbfs:/ and /Volumes/ map locally.")
+        str,
+        typer.Option(
+            "--out",
+            "-o",
+            help="File to write (.csv or .parquet); dbfs:/ and /Volumes/ map locally.",
+        ),
     ],
     rows: Annotated[int, typer.Option("--rows", "-n", min=1, help="Number of rows.")] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 42,
@@ -91,8 +96,10 @@ def validate_config(
     file: Annotated[Path, typer.Argument(help="A stage config YAML file.")],
     kind: Annotated[
         str | None,
-        typer.Option(help="data, feature, training, deployment, monitoring or pipeline; "
-                     "guessed from the file name when omitted."),
+        typer.Option(
+            help="data, feature, training, deployment, monitoring or pipeline; "
+            "guessed from the file name when omitted."
+        ),
     ] = None,
     var: Annotated[list[str] | None, typer.Option("--var", help="Variable name=value.")] = None,
 ) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pyspark.sql import DataFrame
 
@@ -18,6 +18,9 @@ from databricks_mlops.core.transform_steps import apply_steps
 from databricks_mlops.errors import IngestionError, MLOpsError
 from databricks_mlops.models.data import DataConfig
 from databricks_mlops.runtime import Runtime, get_runtime, looks_like_table_name
+
+if TYPE_CHECKING:
+    from delta.tables import DeltaTable
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +75,19 @@ class DataPipeline:
         except MLOpsError:
             raise
         except Exception as exc:
-            raise IngestionError(f"Failed to write Delta table {target!r}: {_first_line(exc)}") from exc
+            raise IngestionError(
+                f"Failed to write Delta table {target!r}: {_first_line(exc)}"
+            ) from exc
         return self._result(time.perf_counter() - started)
 
     def run(self) -> IngestionResult:
         started = time.perf_counter()
         df = self.transform(self.ingest())
-        missing = [c for c in self.config.partitioning_columns + self.config.z_order_by if c not in df.columns]
+        missing = [
+            c
+            for c in self.config.partitioning_columns + self.config.z_order_by
+            if c not in df.columns
+        ]
         if missing:
             raise IngestionError(
                 f"partitioning_columns / z_order_by name columns the data does not have: {missing}"
@@ -87,7 +96,10 @@ class DataPipeline:
         elapsed = time.perf_counter() - started
         logger.info(
             "ingested %s rows into %s (version %s) in %.1fs",
-            result.rows_written, result.destination, result.table_version, elapsed,
+            result.rows_written,
+            result.destination,
+            result.table_version,
+            elapsed,
         )
         return IngestionResult(**{**result.__dict__, "duration_seconds": elapsed})
 
@@ -105,7 +117,7 @@ class DataPipeline:
             return bool(spark.catalog.tableExists(self.runtime.table(target)))
         return bool(DeltaTable.isDeltaTable(spark, self.runtime.path(target)))
 
-    def _delta_table(self):  # type: ignore[no-untyped-def]
+    def _delta_table(self) -> DeltaTable:
         from delta.tables import DeltaTable
 
         target = self.config.destination_path
@@ -141,9 +153,13 @@ class DataPipeline:
             )
         except Exception as exc:
             hint = ""
-            if "multiple source rows matched" in str(exc).lower() or "DELTA_MULTIPLE_SOURCE_ROW" in str(exc):
+            if "multiple source rows matched" in str(
+                exc
+            ).lower() or "DELTA_MULTIPLE_SOURCE_ROW" in str(exc):
                 hint = f" (the source has duplicate {keys}: add a deduplicate step on them)"
-            raise IngestionError(f"Failed to MERGE into {self.config.destination_path!r}{hint}: {_first_line(exc)}") from exc
+            raise IngestionError(
+                f"Failed to MERGE into {self.config.destination_path!r}{hint}: {_first_line(exc)}"
+            ) from exc
 
     def _result(self, duration: float) -> IngestionResult:
         recent = self._delta_table().history(3).collect()
@@ -151,7 +167,9 @@ class DataPipeline:
         last = next((row for row in recent if row["operation"] != "OPTIMIZE"), recent[0])
         metrics = {k: str(v) for k, v in (last["operationMetrics"] or {}).items()}
         if last["operation"] == "MERGE":
-            rows = int(metrics.get("numTargetRowsInserted", 0)) + int(metrics.get("numTargetRowsUpdated", 0))
+            rows = int(metrics.get("numTargetRowsInserted", 0)) + int(
+                metrics.get("numTargetRowsUpdated", 0)
+            )
         else:
             rows = int(metrics.get("numOutputRows", 0))
         return IngestionResult(

@@ -56,7 +56,11 @@ def deduplicate(df: DataFrame, step: Deduplicate) -> DataFrame:
     require_columns(df, [*step.keys, *([step.order_by] if step.order_by else [])], "deduplicate")
     if step.order_by is None:
         return df.dropDuplicates(step.keys)
-    order = F.col(step.order_by).desc_nulls_last() if step.keep == "last" else F.col(step.order_by).asc_nulls_last()
+    order = (
+        F.col(step.order_by).desc_nulls_last()
+        if step.keep == "last"
+        else F.col(step.order_by).asc_nulls_last()
+    )
     # Ties on order_by are broken by every column so the same input keeps the same row.
     ranking = Window.partitionBy(*step.keys).orderBy(order, *[F.col(c) for c in df.columns])
     rank = "__mlops_rank"
@@ -84,7 +88,9 @@ def apply_steps(df: DataFrame, steps: Iterable[TransformStep]) -> DataFrame:
         except IngestionError as exc:
             raise IngestionError(f"transformation_steps[{index}] ({step.type}): {exc}") from None
         except Exception as exc:  # Spark analysis errors surface here, eagerly
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            first_line = (
+                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            )
             raise IngestionError(
                 f"Failed to apply transformation_steps[{index}] ({step.type}): {first_line}"
             ) from exc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Self
 
@@ -32,7 +32,7 @@ class StrictModel(BaseModel):
         return load_config(cls, path, variables)
 
 
-class CaseInsensitiveEnum(str, Enum):
+class CaseInsensitiveEnum(StrEnum):
     """String enum that also accepts ``"ERROR"`` for ``"error"`` (YAML users write both)."""
 
     @classmethod

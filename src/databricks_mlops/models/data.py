@@ -20,7 +20,9 @@ _DECIMAL = re.compile(r"^decimal\(\s*\d+\s*(,\s*\d+\s*)?\)$")
 
 class DropColumns(StrictModel):
     type: Literal["drop_columns"]
-    columns: list[str] = Field(min_length=1, description="Columns to remove (missing ones are ignored).")
+    columns: list[str] = Field(
+        min_length=1, description="Columns to remove (missing ones are ignored)."
+    )
 
 
 class RenameColumns(StrictModel):
@@ -47,14 +49,18 @@ class CastColumns(StrictModel):
 
 class FilterRows(StrictModel):
     type: Literal["filter_rows"]
-    condition: str = Field(min_length=1, description="Spark SQL predicate; rows where it is TRUE stay.")
+    condition: str = Field(
+        min_length=1, description="Spark SQL predicate; rows where it is TRUE stay."
+    )
 
 
 class Deduplicate(StrictModel):
     type: Literal["deduplicate"]
     keys: list[str] = Field(min_length=1, description="Columns that identify a record.")
     order_by: str | None = Field(None, description="Column deciding which duplicate is kept.")
-    keep: Literal["last", "first"] = Field("last", description="Keep the row with the highest / lowest order_by.")
+    keep: Literal["last", "first"] = Field(
+        "last", description="Keep the row with the highest / lowest order_by."
+    )
 
 
 class AddIngestionTimestamp(StrictModel):
@@ -81,7 +87,8 @@ class DataConfig(StrictModel):
         "delta", description="Format of the source; `table` reads source_path as a table name."
     )
     read_options: dict[str, str] = Field(
-        default_factory=dict, description="Spark reader options (csv defaults: header, inferSchema)."
+        default_factory=dict,
+        description="Spark reader options (csv defaults: header, inferSchema).",
     )
     transformation_steps: list[TransformStep] = Field(default_factory=list)
     partitioning_columns: list[str] = Field(default_factory=list)

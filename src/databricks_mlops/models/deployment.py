@@ -45,11 +45,7 @@ _SERVING_KEYS = {
     for field_name, info in ServingConfig.model_fields.items()
     for name in [
         field_name,
-        *(
-            info.validation_alias.choices
-            if isinstance(info.validation_alias, AliasChoices)
-            else []
-        ),
+        *(info.validation_alias.choices if isinstance(info.validation_alias, AliasChoices) else []),
     ]
     if isinstance(name, str) and name != "tags"
 }
@@ -60,7 +56,9 @@ class DeploymentConfig(StrictModel):
     model_version: str | None = Field(
         None, description="Version number, an alias (`@champion`) or `latest`."
     )
-    model_uri: str | None = Field(None, description="`models:/name/version` or `models:/name@alias`.")
+    model_uri: str | None = Field(
+        None, description="`models:/name/version` or `models:/name@alias`."
+    )
     environment: str = Field("dev", description="dev, staging or prod.")
     deployment_type: Literal["serving_endpoint", "batch"] = "serving_endpoint"
     description: str = ""

@@ -64,7 +64,9 @@ class Binning(_Transform):
 class OneHotEncode(_Transform):
     type: Literal["one_hot_encode"]
     output_columns: list[str] = Field(default_factory=list, description="One column per category.")
-    categories: list[str] | None = Field(None, description="Fixed categories; learned when omitted.")
+    categories: list[str] | None = Field(
+        None, description="Fixed categories; learned when omitted."
+    )
 
 
 class Scaling(_Transform):
@@ -104,7 +106,14 @@ class CustomTransform(_Transform):
 
 
 TransformSpec = Annotated[
-    NumericFillna | BooleanEncode | Binning | OneHotEncode | Scaling | Log1p | Clip | DateParts
+    NumericFillna
+    | BooleanEncode
+    | Binning
+    | OneHotEncode
+    | Scaling
+    | Log1p
+    | Clip
+    | DateParts
     | CustomTransform,
     Field(discriminator="type"),
 ]
@@ -149,5 +158,7 @@ class FeatureConfig(StrictModel):
 
 
 def _type_value(name: str) -> str:
-    member = TransformationType._missing_(name) if not isinstance(name, TransformationType) else name
+    member = (
+        TransformationType._missing_(name) if not isinstance(name, TransformationType) else name
+    )
     return member.value if isinstance(member, TransformationType) else name

@@ -38,9 +38,7 @@ _EXPECTED = {
 }
 
 
-def load_config(
-    model: type[M], path: str | Path, variables: Mapping[str, str] | None = None
-) -> M:
+def load_config(model: type[M], path: str | Path, variables: Mapping[str, str] | None = None) -> M:
     """Read ``path``, substitute ``${VAR}``s, and validate it as ``model``."""
     source = read_yaml(Path(path))
     if not isinstance(source.data, dict):
@@ -76,9 +74,14 @@ def _substitute_value(
             line = source.line_of(loc)
             raise ConfigError(f"{source.path}:{line}: {_dotted(loc)}: {exc}") from None
     if isinstance(value, dict):
-        return {k: _substitute_value(v, (*loc, str(k)), source, variables, own) for k, v in value.items()}
+        return {
+            k: _substitute_value(v, (*loc, str(k)), source, variables, own)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_substitute_value(v, (*loc, i), source, variables, own) for i, v in enumerate(value)]
+        return [
+            _substitute_value(v, (*loc, i), source, variables, own) for i, v in enumerate(value)
+        ]
     return value
 
 
@@ -93,7 +96,9 @@ def _describe(model: type[BaseModel], source: YamlSource, data: Any, error: Erro
         return f"{source.path}:{line}: {_dotted(loc)}: unknown field{hint}"
     if kind == "union_tag_invalid":
         tag = str(error.get("ctx", {}).get("tag"))
-        expected = [t.strip(" '") for t in str(error.get("ctx", {}).get("expected_tags")).split(",")]
+        expected = [
+            t.strip(" '") for t in str(error.get("ctx", {}).get("expected_tags")).split(",")
+        ]
         return (
             f"{source.path}:{source.line_of((*loc, 'type'))}: {_dotted(loc)}.type: unknown type "
             f"{tag!r}{did_you_mean(tag, expected)}; expected one of: {', '.join(expected)}"
@@ -117,12 +122,12 @@ def _data_loc(raw: tuple[str | int, ...], data: Any) -> Loc:
     node = data
     for position, segment in enumerate(raw):
         last = position == len(raw) - 1
-        if isinstance(node, dict) and segment in node:
+        in_data = (isinstance(node, dict) and segment in node) or (
+            isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node)
+        )
+        if in_data:
             kept.append(segment)
-            node = node[segment]
-        elif isinstance(node, list) and isinstance(segment, int) and segment < len(node):
-            kept.append(segment)
-            node = node[segment]
+            node = _child(node, segment)
         elif last:
             kept.append(segment)
     return tuple(kept)
@@ -148,8 +153,16 @@ def _annotation_at(model: type[BaseModel], loc: Loc, data: Any) -> Any:
                 current = args[1]
             else:
                 return None
-        node = node[segment] if isinstance(node, dict | list) and _has(node, segment) else None
+        node = _child(node, segment)
     return _resolve_union(current, node)
+
+
+def _child(node: Any, segment: str | int) -> Any:
+    if isinstance(node, dict):
+        return node.get(segment)
+    if isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):
+        return node[segment]
+    return None
 
 
 def _resolve_union(annotation: Any, node: Any) -> Any:
@@ -158,7 +171,9 @@ def _resolve_union(annotation: Any, node: Any) -> Any:
     if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
         return annotation
     members = [m for m in typing.get_args(annotation) if m is not type(None)]
-    members = [typing.get_args(m)[0] if typing.get_origin(m) is typing.Annotated else m for m in members]
+    members = [
+        typing.get_args(m)[0] if typing.get_origin(m) is typing.Annotated else m for m in members
+    ]
     models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
     if isinstance(node, dict) and models:
         tag = node.get("type")
@@ -198,12 +213,6 @@ def _aliases(info: Any) -> list[str]:
     elif isinstance(info.validation_alias, AliasChoices):
         found.extend(c for c in info.validation_alias.choices if isinstance(c, str))
     return found
-
-
-def _has(node: dict[Any, Any] | list[Any], segment: str | int) -> bool:
-    if isinstance(node, dict):
-        return segment in node
-    return isinstance(segment, int) and 0 <= segment < len(node)
 
 
 def _dotted(loc: Loc) -> str:

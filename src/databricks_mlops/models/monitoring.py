@@ -31,7 +31,9 @@ DataDriftConfig = DriftConfig
 
 class ModelPerfConfig(StrictModel):
     metrics_table: str | None = Field(None, description="Delta table the monitoring metrics go to.")
-    baseline_run_id: str | None = Field(None, description="MLflow run whose metrics are the baseline.")
+    baseline_run_id: str | None = Field(
+        None, description="MLflow run whose metrics are the baseline."
+    )
 
 
 class EmailChannel(StrictModel):
@@ -116,14 +118,18 @@ class MonitoringConfig(StrictModel):
             if drift is None:
                 drift = DriftConfig(reference_dataset=self.reference_dataset)
             elif drift.reference_dataset not in (None, self.reference_dataset):
-                raise ValueError("reference_dataset differs from data_drift_detection.reference_dataset")
+                raise ValueError(
+                    "reference_dataset differs from data_drift_detection.reference_dataset"
+                )
             else:
                 drift = drift.model_copy(update={"reference_dataset": self.reference_dataset})
             object.__setattr__(self, "data_drift_detection", drift)
         if self.alerting is not None:
             for metric, value in self.alerting.thresholds.items():
                 if self.alert_thresholds.get(metric, value) != value:
-                    raise ValueError(f"threshold for {metric!r} differs between alerting and alert_thresholds")
+                    raise ValueError(
+                        f"threshold for {metric!r} differs between alerting and alert_thresholds"
+                    )
             merged = {**self.alerting.thresholds, **self.alert_thresholds}
             object.__setattr__(self, "alert_thresholds", merged)
         return self

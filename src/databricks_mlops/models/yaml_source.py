@@ -67,7 +67,9 @@ def _record_lines(node: yaml.Node, loc: Loc, lines: dict[Loc, tuple[int, int]]) 
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor` merges into this map
-                merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                merged = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
                 for anchor in merged:
                     _record_lines(anchor, loc, lines)
                 continue

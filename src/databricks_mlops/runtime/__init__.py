@@ -145,7 +145,11 @@ class Runtime:
         return (self.home / "mlartifacts" / safe).as_uri()
 
     def describe(self) -> dict[str, Any]:
-        return {"kind": self.environment.kind, "reason": self.environment.reason, "home": str(self.home)}
+        return {
+            "kind": self.environment.kind,
+            "reason": self.environment.reason,
+            "home": str(self.home),
+        }
 
 
 _runtime: Runtime | None = None

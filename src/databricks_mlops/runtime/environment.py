@@ -46,10 +46,9 @@ def detect_environment() -> Environment:
     forced = os.environ.get("MLOPS_RUNTIME", "").strip().lower()
     if forced:
         if forced not in _KINDS:
-            raise RuntimeSetupError(
-                f"MLOPS_RUNTIME={forced!r} is not one of {', '.join(_KINDS)}"
-            )
-        return Environment(forced, f"MLOPS_RUNTIME={forced}")  # type: ignore[arg-type]
+            raise RuntimeSetupError(f"MLOPS_RUNTIME={forced!r} is not one of {', '.join(_KINDS)}")
+        kind = next(k for k in _KINDS if k == forced)  # narrows str to RuntimeKind
+        return Environment(kind, f"MLOPS_RUNTIME={forced}")
     if os.environ.get("DATABRICKS_RUNTIME_VERSION"):
         version = os.environ["DATABRICKS_RUNTIME_VERSION"]
         return Environment("databricks", f"on Databricks compute (runtime {version})")

@@ -77,7 +77,9 @@ def build_local_session(warehouse: Path) -> SparkSession:
         SparkSession.builder.master(os.environ.get("MLOPS_SPARK_MASTER", "local[*]"))
         .appName("databricks-mlops")
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config(
+            "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+        )
         .config("spark.sql.warehouse.dir", str(warehouse))
         .config(
             "spark.driver.extraJavaOptions",

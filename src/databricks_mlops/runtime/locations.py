@@ -30,9 +30,7 @@ class TableName:
     @classmethod
     def parse(cls, name: str) -> TableName:
         if not _TABLE_NAME.match(name):
-            raise RuntimeSetupError(
-                f"{name!r} is not a table name (expected catalog.schema.table)"
-            )
+            raise RuntimeSetupError(f"{name!r} is not a table name (expected catalog.schema.table)")
         parts = [part.strip("`") for part in re.findall(_IDENTIFIER, name)]
         while len(parts) < 3:
             parts.insert(0, DEFAULT_SCHEMA if len(parts) == 1 else DEFAULT_CATALOG)
@@ -53,7 +51,12 @@ class TableName:
 
 def looks_like_table_name(text: str) -> bool:
     """A two- or three-part dotted name with no path separators (``main.churn.customers``)."""
-    return "/" not in text and ":" not in text and text.count(".") >= 1 and bool(_TABLE_NAME.match(text))
+    return (
+        "/" not in text
+        and ":" not in text
+        and text.count(".") >= 1
+        and bool(_TABLE_NAME.match(text))
+    )
 
 
 def local_path(path: str, home: Path) -> str:

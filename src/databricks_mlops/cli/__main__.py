@@ -1,0 +1,3 @@
+from databricks_mlops.cli.app import main
+
+main()

@@ -1,0 +1,55 @@
+"""The reference bundle at the repository root: typed job models and real entry points."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from databricks.bundles.jobs import Job
+
+from databricks_mlops.runner import load_bundle
+
+REPO = Path(__file__).resolve().parents[2]
+TARGETS = ("dev", "staging", "prod")
+
+
+def declared_scripts() -> dict[str, str]:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    return dict(project["scripts"])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_job_parses_with_the_official_typed_model(target: str) -> None:
+    bundle = load_bundle(REPO, target, {})
+    assert bundle.jobs, "the root bundle defines no jobs"
+    for key, definition in bundle.jobs.items():
+        job = Job.from_dict(definition)  # raises on unknown or mistyped fields
+        assert job.tasks, f"job {key} has no tasks"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_wheel_entry_point_is_declared_by_the_wheel(target: str) -> None:
+    scripts = declared_scripts()
+    bundle = load_bundle(REPO, target, {})
+    wheel_tasks = [
+        task["python_wheel_task"]
+        for job in bundle.jobs.values()
+        for task in job["tasks"]
+        if "python_wheel_task" in task
+    ]
+    assert wheel_tasks
+    for task in wheel_tasks:
+        assert task["package_name"].replace("_", "-") == "databricks-mlops"
+        assert task["entry_point"] in scripts, f"{task['entry_point']} is not in [project.scripts]"
+        # Prefixed, so installing the wheel cannot shadow another tool's command.
+        assert task["entry_point"].startswith("mlops-")
+
+
+def test_targets_point_tasks_at_their_own_schema() -> None:
+    schemas = {}
+    for target in TARGETS:
+        task = load_bundle(REPO, target, {}).jobs["data_ingestion"]["tasks"][0]
+        schemas[target] = task["python_wheel_task"]["named_parameters"]["schema"]
+        assert task["python_wheel_task"]["named_parameters"]["config"] == f"{REPO}/configs/data.yml"
+    assert schemas == {"dev": "churn_dev", "staging": "churn_staging", "prod": "churn_prod"}
