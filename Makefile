@@ -16,7 +16,7 @@ $(UV):
 	python3 -m pip install --user --quiet uv
 
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra spark --compile-bytecode
+	$(UV) sync --frozen --extra spark --extra gx --compile-bytecode
 	@touch $@
 
 setup: .venv/.synced

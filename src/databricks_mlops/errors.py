@@ -43,3 +43,31 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` for the closest candidate, or ``""``."""
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean '{matches[0]}'?)" if matches else ""
+
+
+class ExpressionError(MLOpsError):
+    """A rule expression does not parse or type-check; points at the offending span.
+
+    ``str()`` is the message, then the expression with a ``^`` under ``[start, end)``::
+
+        unknown column 'agee' (did you mean 'age'?)
+          agee >= 18
+          ^^^^
+    """
+
+    def __init__(self, message: str, expression: str, start: int, end: int | None = None) -> None:
+        self.message = message
+        self.expression = expression
+        self.start = max(0, min(start, len(expression)))
+        self.end = max(
+            self.start + 1, min(end if end is not None else start + 1, len(expression) + 1)
+        )
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        caret = " " * self.start + "^" * (self.end - self.start)
+        return f"{self.message}\n  {self.expression}\n  {caret}"
+
+
+class ValidationFailedError(MLOpsError):
+    """Rules of severity ERROR failed on the data."""

@@ -36,6 +36,14 @@ def test_typo_key_names_file_line_and_suggests(tmp_path: Path) -> None:
     assert str(info.value) == f"{path}:6: stratfy: unknown field (did you mean 'stratify'?)"
 
 
+def test_missing_required_field_is_reported_when_no_typo_explains_it(tmp_path: Path) -> None:
+    path = write(tmp_path, "data.yml", "source_path: a\n")
+    with pytest.raises(
+        ConfigError, match=r"data\.yml:1: destination_path: required field is missing$"
+    ):
+        DataConfig.from_yaml(path)
+
+
 def test_wrong_type_names_line_field_and_value(tmp_path: Path) -> None:
     path = write(tmp_path, "training.yml", TRAINING + "cross_validation_folds: ten\n")
     with pytest.raises(
@@ -44,7 +52,7 @@ def test_wrong_type_names_line_field_and_value(tmp_path: Path) -> None:
         TrainingConfig.from_yaml(path)
 
 
-def test_nested_error_inside_a_tagged_union_has_a_clean_path(tmp_path: Path) -> None:
+def test_typo_inside_a_tagged_union_is_one_clean_line(tmp_path: Path) -> None:
     text = "source_path: a\ndestination_path: b\ntransformation_steps:\n  - type: drop_columns\n    colums: [x]\n"
     path = write(tmp_path, "data.yml", text)
     with pytest.raises(ConfigError) as info:
@@ -54,7 +62,10 @@ def test_nested_error_inside_a_tagged_union_has_a_clean_path(tmp_path: Path) -> 
         f"{path}:5: transformation_steps[0].colums: unknown field (did you mean 'columns'?)"
         in lines
     )
-    assert f"{path}:4: transformation_steps[0].columns: required field is missing" in lines
+    # The typo explains the missing `columns`: one problem, one line.
+    assert lines == [
+        f"{path}:5: transformation_steps[0].colums: unknown field (did you mean 'columns'?)"
+    ]
 
 
 def test_unknown_step_type_suggests_the_closest(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ Every error names the file, the line and the field path, one line per problem, e
 
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from collections.abc import Mapping
@@ -47,8 +48,28 @@ def load_config(model: type[M], path: str | Path, variables: Mapping[str, str] |
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = [_describe(model, source, data, error) for error in exc.errors()]
+        errors = _without_missing_explained_by_typos(model, data, exc.errors())
+        problems = [_describe(model, source, data, error) for error in errors]
         raise ConfigError("\n".join(problems)) from None
+
+
+def _without_missing_explained_by_typos(
+    model: type[BaseModel], data: Any, errors: list[ErrorDetails]
+) -> list[ErrorDetails]:
+    """``destination_paht`` makes two errors (unknown key, missing field); report one."""
+    meant: set[Loc] = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            loc = _data_loc(error["loc"], data)
+            known = _field_names(_annotation_at(model, loc[:-1], data))
+            hint = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+            if hint:
+                meant.add((*loc[:-1], hint[0]))
+    return [
+        error
+        for error in errors
+        if not (error["type"] == "missing" and _data_loc(error["loc"], data) in meant)
+    ]
 
 
 def _substitute_all(source: YamlSource, variables: dict[str, str]) -> Any:
