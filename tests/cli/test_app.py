@@ -37,6 +37,14 @@ def test_root_bundle_data_ingestion_job_runs_locally_and_is_idempotent(
         assert result.exit_code == 0, result.output
         counts.append(spark.table(runtime.table("main.churn_dev.customers_bronze")).count())
     assert counts[0] == counts[1] > 0
+    # validate ran after ingest each time: impossible ages held back (not duplicated on re-run),
+    # one history row per rule per run.
+    quarantine = spark.table(runtime.table("main.churn_dev.customers_bronze_quarantine"))
+    assert quarantine.count() > 0
+    assert quarantine.where("age >= 0 AND age <= 120").count() == 0
+    runs = spark.table(runtime.table("main.churn_dev.validation_runs"))
+    assert runs.select("run_id").distinct().count() == 2
+    assert runs.count() == 2 * 10
     shown = runner.invoke(app, ["table", "main.churn_dev.customers_bronze"])
     assert shown.exit_code == 0, shown.output
     assert f"main.churn_dev.customers_bronze: {counts[0]} rows" in shown.output

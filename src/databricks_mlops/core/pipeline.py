@@ -64,11 +64,11 @@ class DataPipeline:
         cfg = self.config
         target = cfg.destination_path
         try:
-            if cfg.write_mode == "merge" and self._exists():
+            if cfg.write_mode == "merge" and self.runtime.delta_exists(target):
                 self._merge(df)
             else:
                 self._overwrite(df)
-            if cfg.table_name and not self._is_table(target):
+            if cfg.table_name and not looks_like_table_name(target):
                 self.runtime.register_table(cfg.table_name, target)
             if cfg.z_order_by:
                 self._delta_table().optimize().executeZOrderBy(*cfg.z_order_by)
@@ -105,26 +105,8 @@ class DataPipeline:
 
     # -- Delta I/O ------------------------------------------------------------------------
 
-    def _is_table(self, target: str) -> bool:
-        return looks_like_table_name(target)
-
-    def _exists(self) -> bool:
-        from delta.tables import DeltaTable
-
-        target = self.config.destination_path
-        spark = self.runtime.spark
-        if self._is_table(target):
-            return bool(spark.catalog.tableExists(self.runtime.table(target)))
-        return bool(DeltaTable.isDeltaTable(spark, self.runtime.path(target)))
-
     def _delta_table(self) -> DeltaTable:
-        from delta.tables import DeltaTable
-
-        target = self.config.destination_path
-        spark = self.runtime.spark
-        if self._is_table(target):
-            return DeltaTable.forName(spark, self.runtime.table(target))
-        return DeltaTable.forPath(spark, self.runtime.path(target))
+        return self.runtime.delta_table(self.config.destination_path)
 
     def _overwrite(self, df: DataFrame) -> None:
         writer = (
@@ -133,11 +115,7 @@ class DataPipeline:
             .option("overwriteSchema", "true")
             .partitionBy(*self.config.partitioning_columns)
         )
-        target = self.config.destination_path
-        if self._is_table(target):
-            self.runtime.save_table(writer, target)
-        else:
-            writer.save(self.runtime.path(target))
+        self.runtime.write_delta(writer, self.config.destination_path)
 
     def _merge(self, df: DataFrame) -> None:
         keys = self.config.merge_keys

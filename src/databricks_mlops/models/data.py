@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from databricks_mlops.errors import did_you_mean
 from databricks_mlops.models.base import StrictModel
-from databricks_mlops.models.validation import ValidationRule
+from databricks_mlops.models.validation import ValidationRule, ValidationSettings
 
 _SIMPLE_TYPES = (
     "string", "int", "integer", "bigint", "long", "smallint", "short", "tinyint", "byte",
@@ -83,6 +83,7 @@ class DataConfig(StrictModel):
         None, description="Register the output under this table name (`catalog.schema.table`)."
     )
     validation_rules: list[ValidationRule] = Field(default_factory=list)
+    validation: ValidationSettings = Field(default_factory=ValidationSettings)
     format: Literal["delta", "parquet", "csv", "json", "table"] = Field(
         "delta", description="Format of the source; `table` reads source_path as a table name."
     )

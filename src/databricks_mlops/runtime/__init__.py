@@ -22,6 +22,7 @@ from databricks_mlops.runtime.locations import (
 )
 
 if TYPE_CHECKING:
+    from delta.tables import DeltaTable
     from pyspark.sql import DataFrame, DataFrameWriter, SparkSession
 
 logger = logging.getLogger(__name__)
@@ -122,6 +123,33 @@ class Runtime:
         if fmt == "table" or (fmt == "delta" and looks_like_table_name(source)):
             return self.spark.table(self.table(source))
         return self.spark.read.format(fmt).options(**(options or {})).load(self.path(source))
+
+    def delta_table(self, target: str) -> DeltaTable:
+        """The Delta table at ``target``: a table name or a (Databricks) path."""
+        from delta.tables import DeltaTable
+
+        if looks_like_table_name(target):
+            return DeltaTable.forName(self.spark, self.table(target))
+        return DeltaTable.forPath(self.spark, self.path(target))
+
+    def read_delta(self, target: str) -> DataFrame:
+        if looks_like_table_name(target):
+            return self.spark.table(self.table(target))
+        return self.spark.read.format("delta").load(self.path(target))
+
+    def delta_exists(self, target: str) -> bool:
+        from delta.tables import DeltaTable
+
+        if looks_like_table_name(target):
+            return bool(self.spark.catalog.tableExists(self.table(target)))
+        return bool(DeltaTable.isDeltaTable(self.spark, self.path(target)))
+
+    def write_delta(self, writer: DataFrameWriter, target: str) -> None:
+        """Write to a table name (``saveAsTable``) or a path (``save``)."""
+        if looks_like_table_name(target):
+            self.save_table(writer, target)
+        else:
+            writer.save(self.path(target))
 
     def mlflow_uris(self) -> dict[str, str]:
         if not self.is_local:

@@ -1,0 +1,241 @@
+"""pandas backend: resolved AST -> a nullable Series (row-level) or a scalar (dataset-level).
+
+Values are normalised to pandas' nullable dtypes (``Float64``, ``string``, ``boolean``)
+with ``pd.NA`` as SQL NULL, and each operator applies the SQL rule explicitly rather than
+trusting numpy: NULL in -> NULL out, ``x / 0`` -> NULL, ``%`` truncates like Spark/Java
+(``np.fmod``), ``in`` with a NULL in the list is NULL when nothing matched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from databricks_mlops.errors import MLOpsError
+from databricks_mlops.expressions.nodes import (
+    Binary,
+    ColumnRef,
+    DatasetMetric,
+    Expression,
+    FunctionCall,
+    InList,
+    IsNull,
+    Literal,
+    LiteralValue,
+    StringMethod,
+    Unary,
+    is_dataset_level,
+    string_argument,
+)
+from databricks_mlops.expressions.schemas import _type_of_values
+from databricks_mlops.expressions.types import ExprType
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_DTYPES = {
+    ExprType.NUMBER: "Float64",
+    ExprType.STRING: "string",
+    ExprType.BOOLEAN: "boolean",
+    ExprType.DATE: "datetime64[ns]",
+    ExprType.TIMESTAMP: "datetime64[ns]",
+    ExprType.NULL: "Float64",
+}
+
+_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
+
+
+def evaluate_pandas(expr: Expression, df: pd.DataFrame) -> pd.Series | object:
+    """Row-level: a Series on ``df.index``; dataset-level: bool / float / int / None."""
+    import pandas as pd
+
+    if not is_dataset_level(expr):
+        return _PandasEvaluator(df, df.index).evaluate(expr)
+    # Aggregates are one value: evaluate the same tree over a one-row index.
+    result = _PandasEvaluator(df, pd.RangeIndex(1)).evaluate(expr).iloc[0]
+    return _python_scalar(result)
+
+
+def _python_scalar(value: object) -> object:
+    import pandas as pd
+
+    if value is pd.NA or value is pd.NaT or value is None:
+        return None
+    if hasattr(value, "item"):  # numpy scalar -> Python scalar
+        return value.item()
+    return value
+
+
+class _PandasEvaluator:
+    def __init__(self, df: pd.DataFrame, index: pd.Index) -> None:
+        self.df = df
+        self.index = index
+
+    def evaluate(self, node: Expression) -> pd.Series:
+        if isinstance(node, Literal):
+            return self.constant(node.value, node.type)
+        if isinstance(node, ColumnRef):
+            return self.column(node.name)
+        if isinstance(node, Unary):
+            operand = self.evaluate(node.operand)
+            if node.op == "not":
+                return ~operand.astype("boolean")
+            return -operand.astype("Float64")
+        if isinstance(node, Binary):
+            return self.binary(node.op, self.evaluate(node.left), self.evaluate(node.right))
+        if isinstance(node, IsNull):
+            missing = self.evaluate(node.operand).isna()
+            return (~missing if node.negated else missing).astype("boolean")
+        if isinstance(node, InList):
+            return self.in_list(node)
+        if isinstance(node, StringMethod):
+            return self.string_method(node)
+        if isinstance(node, FunctionCall):
+            return self.aggregate(node)
+        if isinstance(node, DatasetMetric):
+            if node.name == "row_count":
+                return self.constant(len(self.df), ExprType.NUMBER)
+            return self.constant(len(self.df.columns), ExprType.NUMBER)
+        raise MLOpsError(f"the pandas backend cannot evaluate {type(node).__name__}")
+
+    def constant(self, value: LiteralValue, expr_type: ExprType) -> pd.Series:
+        import pandas as pd
+
+        dtype = _DTYPES[expr_type]
+        if value is None:
+            return pd.Series(
+                pd.NA if "64[ns]" not in dtype else pd.NaT, index=self.index, dtype=dtype
+            )
+        if isinstance(value, dt.date):
+            return pd.Series(pd.Timestamp(value), index=self.index, dtype=dtype)
+        return pd.Series([value] * len(self.index), index=self.index, dtype=dtype)
+
+    def column(self, name: str) -> pd.Series:
+        if name not in self.df.columns:
+            raise MLOpsError(f"column '{name}' is not in the DataFrame")
+        return self.canonical(self.df[name])
+
+    def canonical(self, series: pd.Series) -> pd.Series:
+        """The column in the nullable dtype of its expression type."""
+        import pandas as pd
+
+        kinds = pd.api.types
+        if kinds.is_bool_dtype(series.dtype):
+            return series.astype("boolean")
+        if kinds.is_numeric_dtype(series.dtype):
+            return series.astype("Float64")
+        if kinds.is_datetime64_any_dtype(series.dtype):
+            return series
+        expr_type = _type_of_values(series.dropna().tolist())
+        if expr_type in (ExprType.DATE, ExprType.TIMESTAMP):
+            return pd.to_datetime(series)
+        if expr_type is ExprType.BOOLEAN:
+            return series.astype("boolean")
+        if expr_type in (ExprType.NUMBER, ExprType.NULL):
+            return series.astype("Float64")
+        return series.astype("string")
+
+    def binary(self, op: str, left: pd.Series, right: pd.Series) -> pd.Series:
+        if op == "and":
+            return left.astype("boolean") & right.astype("boolean")
+        if op == "or":
+            return left.astype("boolean") | right.astype("boolean")
+        if op in _COMPARISONS:
+            return self.compare(_COMPARISONS[op], left, right)
+        return self.arithmetic(op, left, right)
+
+    def compare(
+        self, compare: Callable[[Any, Any], Any], left: pd.Series, right: pd.Series
+    ) -> pd.Series:
+        import numpy as np
+        import pandas as pd
+
+        missing = left.isna().to_numpy() | right.isna().to_numpy()
+        values = np.zeros(len(self.index), dtype=bool)
+        present = ~missing
+        if present.any():
+            values[present] = np.asarray(
+                compare(self.raw(left)[present], self.raw(right)[present]), dtype=bool
+            )
+        return pd.Series(pd.arrays.BooleanArray(values, missing), index=self.index)
+
+    def raw(self, series: pd.Series) -> Any:
+        """A numpy array of the values (NULL slots hold filler and are masked by callers)."""
+        if str(series.dtype) == "Float64":
+            return series.to_numpy(dtype="float64", na_value=float("nan"))
+        if str(series.dtype) == "boolean":
+            return series.to_numpy(dtype=bool, na_value=False)
+        return series.to_numpy()
+
+    def arithmetic(self, op: str, left: pd.Series, right: pd.Series) -> pd.Series:
+        import numpy as np
+        import pandas as pd
+
+        left, right = left.astype("Float64"), right.astype("Float64")
+        a, b = self.raw(left), self.raw(right)
+        missing = left.isna().to_numpy() | right.isna().to_numpy()
+        if op in ("/", "%"):
+            missing = missing | (b == 0)
+        functions = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "%": np.fmod}
+        with np.errstate(all="ignore"):
+            values = functions[op](a, b)
+        values = np.where(missing, 0.0, values)
+        return pd.Series(pd.arrays.FloatingArray(values, missing), index=self.index)
+
+    def in_list(self, node: InList) -> pd.Series:
+        import numpy as np
+        import pandas as pd
+
+        operand = self.evaluate(node.operand)
+        wanted = [item for item in node.items if item.value is not None]
+        has_null = len(wanted) < len(node.items)
+        if wanted:
+            candidates = pd.concat(
+                [self.constant(item.value, item.type).iloc[:1] for item in wanted]
+            )
+            found = operand.isin(candidates.tolist()).to_numpy(dtype=bool, na_value=False)
+        else:
+            found = np.zeros(len(self.index), dtype=bool)
+        # SQL: NULL in (...) is NULL; no match with a NULL in the list is NULL too.
+        missing = operand.isna().to_numpy() | (~found & has_null)
+        values = ~found if node.negated else found
+        return pd.Series(pd.arrays.BooleanArray(values, missing), index=self.index)
+
+    def string_method(self, node: StringMethod) -> pd.Series:
+        text = self.evaluate(node.receiver).astype("string").str
+        argument = string_argument(node)
+        match node.method:
+            case "contains":
+                result = text.contains(argument, regex=False)
+            case "startswith":
+                result = text.startswith(argument)
+            case "endswith":
+                result = text.endswith(argument)
+            case "matches":
+                result = text.contains(argument, regex=True)
+            case "len":
+                return text.len().astype("Float64")
+            case _:
+                raise MLOpsError(f"the pandas backend has no string method {node.method!r}")
+        return result.astype("boolean")
+
+    def aggregate(self, node: FunctionCall) -> pd.Series:
+        column = node.args[0]
+        assert isinstance(column, ColumnRef)
+        values = self.column(column.name)
+        if node.name == "unique":
+            return self.constant(not values.dropna().duplicated().any(), ExprType.BOOLEAN)
+        if node.name == "null_fraction":
+            rows = len(values)
+            fraction = float(values.isna().sum()) / rows if rows else None
+            return self.constant(fraction, ExprType.NUMBER)
+        raise MLOpsError(f"the pandas backend has no function {node.name!r}")

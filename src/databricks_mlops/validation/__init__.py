@@ -1,0 +1,1 @@
+"""Data validation: rules in the expression language, evaluated in one Spark pass."""

@@ -1,0 +1,58 @@
+"""The native validator on pandas (small data, unit tests, the served model's inputs)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from databricks_mlops.expressions import evaluate_pandas, schema_from_pandas
+from databricks_mlops.models.validation import ValidationRule
+from databricks_mlops.validation.results import RuleResult, ValidationResult
+
+
+def validate_pandas(
+    df: pd.DataFrame, rules: Sequence[ValidationRule], *, sample_failures: int = 5
+) -> ValidationResult:
+    from databricks_mlops.validation.rules import prepare_rules
+
+    started = time.perf_counter()
+    prepared = prepare_rules(rules, schema_from_pandas(df))
+    total_rows = len(df)
+    results: list[RuleResult] = []
+    for rule in prepared:
+        verdict = evaluate_pandas(rule.compiled.expression, df)
+        samples: list[dict[str, Any]] = []
+        if rule.dataset_level:
+            failed, total = (0 if verdict is True else 1), 1
+        else:
+            assert isinstance(verdict, pd.Series)
+            failing = ~verdict.fillna(False).astype(bool)
+            failed, total = int(failing.sum()), total_rows
+            if failed and sample_failures:
+                head = df[failing].head(sample_failures)
+                samples = [
+                    {str(k): (None if pd.isna(v) else v) for k, v in record.items()}
+                    for record in head.astype(object).to_dict("records")
+                ]
+        outcome = "passed" if failed == 0 else ("quarantined" if rule.rule.quarantine else "failed")
+        results.append(
+            RuleResult(
+                name=rule.rule.name,
+                severity=rule.rule.severity,
+                condition=rule.rule.condition,
+                dataset_level=rule.dataset_level,
+                failed_count=failed,
+                total_count=total,
+                outcome=outcome,
+                sample_failures=samples,
+            )
+        )
+    return ValidationResult(
+        total_rows=total_rows,
+        rule_results=results,
+        engine="pandas",
+        duration_seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,125 @@
+"""The native validator on Spark: every rule in ONE aggregation, samples in at most one more.
+
+A row fails a rule when its condition is not TRUE (FALSE or NULL): ``when(cond, 0)
+.otherwise(1)`` counts exactly those, and the sum of all rules is one ``df.agg``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from databricks_mlops.expressions import schema_from_spark, to_spark
+from databricks_mlops.models.validation import ValidationRule
+from databricks_mlops.validation.results import RuleResult, ValidationResult
+from databricks_mlops.validation.rules import PreparedRule, prepare_rules
+
+_ROWS = "__mlops_rows"
+
+
+def _alias(index: int) -> str:
+    return f"__mlops_rule_{index}"
+
+
+def failing(condition: Column) -> Column:
+    """TRUE where the rule does not hold (its condition is FALSE or NULL)."""
+    return ~F.coalesce(condition, F.lit(False))
+
+
+def validate_spark(
+    df: DataFrame, rules: Sequence[ValidationRule], *, sample_failures: int = 5
+) -> ValidationResult:
+    started = time.perf_counter()
+    prepared = prepare_rules(rules, schema_from_spark(df.schema))  # before any job
+    column_count = len(df.columns)
+    conditions = [to_spark(p.compiled.expression, column_count=column_count) for p in prepared]
+    aggregates = [F.count(F.lit(1)).alias(_ROWS)]
+    for index, (rule, condition) in enumerate(zip(prepared, conditions, strict=True)):
+        if rule.dataset_level:
+            aggregates.append(F.coalesce(condition, F.lit(False)).alias(_alias(index)))
+        else:
+            aggregates.append(F.sum(F.when(condition, 0).otherwise(1)).alias(_alias(index)))
+    totals = df.agg(*aggregates).first()
+    assert totals is not None  # a global aggregation always returns one row
+    total_rows = int(totals[_ROWS])
+
+    failed_counts: list[int] = []
+    for index, rule in enumerate(prepared):
+        value = totals[_alias(index)]
+        failed_counts.append((0 if value else 1) if rule.dataset_level else int(value or 0))
+
+    samples = _sample_failures(df, prepared, conditions, failed_counts, sample_failures)
+    results = [
+        _rule_result(rule, failed, 1 if rule.dataset_level else total_rows, samples.get(index, []))
+        for index, (rule, failed) in enumerate(zip(prepared, failed_counts, strict=True))
+    ]
+    return ValidationResult(
+        total_rows=total_rows,
+        rule_results=results,
+        engine="spark",
+        duration_seconds=time.perf_counter() - started,
+    )
+
+
+def _rule_result(
+    prepared: PreparedRule, failed: int, total: int, samples: list[dict[str, Any]]
+) -> RuleResult:
+    rule = prepared.rule
+    outcome = "passed" if failed == 0 else ("quarantined" if rule.quarantine else "failed")
+    return RuleResult(
+        name=rule.name,
+        severity=rule.severity,
+        condition=rule.condition,
+        dataset_level=prepared.dataset_level,
+        failed_count=failed,
+        total_count=total,
+        outcome=outcome,
+        sample_failures=samples,
+    )
+
+
+def _sample_failures(
+    df: DataFrame,
+    prepared: Sequence[PreparedRule],
+    conditions: Sequence[Column],
+    failed_counts: Sequence[int],
+    per_rule: int,
+) -> dict[int, list[dict[str, Any]]]:
+    """Up to ``per_rule`` failing rows for each failed row-level rule, in one more job."""
+    failed = [
+        i for i, (p, n) in enumerate(zip(prepared, failed_counts, strict=True))
+        if n and not p.dataset_level
+    ]  # fmt: skip
+    if not failed or per_rule == 0:
+        return {}
+    flags = {i: failing(conditions[i]).alias(_alias(i)) for i in failed}
+    any_failing = (
+        F.greatest(*[F.col(_alias(i)) for i in failed])
+        if len(failed) > 1
+        else F.col(_alias(failed[0]))
+    )
+    # Enough rows that every failed rule can get its share even when failures overlap little.
+    rows = (
+        df.select("*", *flags.values()).where(any_failing).limit(per_rule * len(failed)).collect()
+    )
+    samples: dict[int, list[dict[str, Any]]] = {i: [] for i in failed}
+    for row in rows:
+        record = {name: _json_safe(row[name]) for name in df.columns}
+        for i in failed:
+            if row[_alias(i)] and len(samples[i]) < per_rule:
+                samples[i].append(record)
+    return samples
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return value

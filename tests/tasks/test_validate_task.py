@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+from databricks_mlops.runtime import Runtime
+from databricks_mlops.runtime.task_values import get_task_value
+from databricks_mlops.tasks.validate import main
+
+
+@pytest.fixture
+def table(spark: SparkSession, runtime: Runtime) -> str:
+    name = "main.validate_task.people"
+    frame = spark.createDataFrame(
+        [(1, "a@x.org", 30), (2, None, 15), (3, "bad", 40), (4, "d@x.org", 150)],
+        "id int, email string, age int",
+    )
+    runtime.save_table(frame.write.format("delta").mode("overwrite"), name)
+    return name
+
+
+def config(tmp_path: Path, rules: str) -> Path:
+    path = tmp_path / "data.yml"
+    path.write_text(
+        "source_path: unused\ndestination_path: main.validate_task.people\n"
+        f"validation:\n  report_dir: {tmp_path}/reports\nvalidation_rules:\n{rules}"
+    )
+    return path
+
+
+def test_error_rule_fails_the_task_naming_it(table: str, tmp_path: Path) -> None:
+    rules = (
+        "  - {name: adult, condition: 'age >= 18', severity: error}\n"
+        "  - {name: email_ok, condition: \"email.str.contains('@') or email is null\", severity: warning}\n"
+    )
+    with pytest.raises(
+        SystemExit, match=r"1 ERROR rule\(s\) failed on main\.validate_task\.people: adult"
+    ):
+        main([f"--config={config(tmp_path, rules)}", "--run_id=r1"])
+    report = json.loads(
+        (tmp_path / "reports" / "main.validate_task.people" / "r1.json").read_text()
+    )
+    counts = {r["name"]: r["failed_count"] for r in report["rule_results"]}
+    assert counts == {"adult": 1, "email_ok": 1}
+    assert report["passed"] is False
+    assert get_task_value("validate", "failed_rules") == ["adult", "email_ok"]
+
+
+def test_quarantine_moves_rows_and_passes(
+    spark: SparkSession, runtime: Runtime, table: str, tmp_path: Path
+) -> None:
+    rules = (
+        "  - {name: plausible_age, condition: 'age <= 120', severity: error, quarantine: true}\n"
+    )
+    main([f"--config={config(tmp_path, rules)}", "--run_id=r2"])
+    assert sorted(r.id for r in spark.table(runtime.table(table)).collect()) == [1, 2, 3]
+    held = spark.table(runtime.table(f"{table}_quarantine")).collect()
+    assert [(r.id, r._quarantine_rule) for r in held] == [(4, "plausible_age")]
+    assert get_task_value("validate", "validation_passed") is True
+
+
+def test_bad_expression_is_a_one_line_task_error_with_a_caret(table: str, tmp_path: Path) -> None:
+    rules = "  - {name: typo, condition: 'agee >= 18'}\n"
+    with pytest.raises(SystemExit, match=r"(?s)rule 'typo': .*agee >= 18\n\s+\^\^\^\^"):
+        main([f"--config={config(tmp_path, rules)}"])
