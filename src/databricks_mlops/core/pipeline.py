@@ -7,6 +7,7 @@ readable when anything fails before the commit (Delta commits are atomic).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -101,7 +102,7 @@ class DataPipeline:
             result.table_version,
             elapsed,
         )
-        return IngestionResult(**{**result.__dict__, "duration_seconds": elapsed})
+        return dataclasses.replace(result, duration_seconds=elapsed)
 
     # -- Delta I/O ------------------------------------------------------------------------
 
