@@ -40,7 +40,8 @@ demo: setup
 	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops sample-data churn --rows 5000 \
 		--out /Volumes/main/churn_dev/raw/customers.csv
 	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run data_ingestion --target dev
-	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops table main.churn_dev.customers_bronze
+	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run feature_engineering --target dev
+	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops table main.churn_dev.customers_bronze main.churn_dev.customer_features
 
 clean:
 	rm -rf .mlops dist .pytest_cache .mypy_cache .ruff_cache

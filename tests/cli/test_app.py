@@ -45,6 +45,16 @@ def test_root_bundle_data_ingestion_job_runs_locally_and_is_idempotent(
     runs = spark.table(runtime.table("main.churn_dev.validation_runs"))
     assert runs.select("run_id").distinct().count() == 2
     assert runs.count() == 2 * 10
+    # The feature job on the validated table: twice gives the same table, content included.
+    snapshots = []
+    for _ in range(2):
+        result = runner.invoke(app, ["run", "feature_engineering", "-C", str(REPO)])
+        assert result.exit_code == 0, result.output
+        snapshot = spark.table(runtime.table("main.churn_dev.customer_features")).cache()
+        snapshot.count()  # materialise now, before the next run rewrites anything
+        snapshots.append(snapshot)
+    assert snapshots[0].count() == snapshots[1].count() == counts[1]
+    assert snapshots[0].exceptAll(snapshots[1]).count() == 0
     shown = runner.invoke(app, ["table", "main.churn_dev.customers_bronze"])
     assert shown.exit_code == 0, shown.output
     assert f"main.churn_dev.customers_bronze: {counts[0]} rows" in shown.output

@@ -119,34 +119,37 @@ def validate_config(
 
 @app.command()
 def table(
-    name: Annotated[str, typer.Argument(help="Table name (catalog.schema.table) or Delta path.")],
+    names: Annotated[
+        list[str], typer.Argument(help="Table names (catalog.schema.table) or Delta paths.")
+    ],
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 5,
 ) -> None:
-    """Show a table: its Delta version, row count, schema and first rows."""
+    """Show tables: Delta version, row count, schema and first rows."""
+    for name in names:
+        _show_table(name, limit)
+
+
+def _show_table(name: str, limit: int) -> None:
     from rich.table import Table
 
-    from databricks_mlops.runtime import get_runtime, looks_like_table_name
+    from databricks_mlops.runtime import get_runtime
 
     runtime = get_runtime()
-    is_table = looks_like_table_name(name)
-    location = runtime.table(name) if is_table else runtime.path(name)
-    spark = runtime.spark
-    reader_name = location if is_table else f"delta.`{location}`"
-    if is_table and not spark.catalog.tableExists(location):
+    if not runtime.delta_exists(name):
         raise MLOpsError(f"table {name!r} does not exist (locally: no Delta files for it)")
-    df = spark.table(reader_name)
-    history = spark.sql(f"DESCRIBE HISTORY {reader_name} LIMIT 1").collect()[0]
+    df = runtime.read_delta(name)
+    version = runtime.delta_table(name).history(1).collect()[0]["version"]
     rows = df.count()
     sample = df.limit(limit).collect()
     # One line per column (tables here are wide): name, type, the first rows' values.
-    view = Table(title=f"{name}  (Delta version {history['version']}, {rows} rows)")
+    view = Table(title=f"{name}  (Delta version {version}, {rows} rows)")
     for header in ("column", "type", f"first {len(sample)} rows"):
         view.add_column(header, overflow="fold")
     for field in df.schema.fields:
         values = ["NULL" if row[field.name] is None else str(row[field.name]) for row in sample]
         view.add_row(field.name, field.dataType.simpleString(), " | ".join(values))
     out.print(view)
-    out.print(f"{name}: {rows} rows")
+    out.print(f"{name}: {rows} rows, {len(df.columns)} columns")
 
 
 @app.command()

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from pyspark.sql import DataFrame as SparkDataFrame
 
+    from databricks_mlops.feature_engineering.feature_table import FeatureTableWrite
+
 # percentile_approx's accuracy: the median's rank error is at most 1/accuracy of the
 # row count (Spark's own default), exact while there are fewer rows than that.
 DEFAULT_MEDIAN_ACCURACY = 10_000
@@ -39,6 +41,7 @@ class FeatureTransformer:
         self.config = config
         self.median_accuracy = median_accuracy
         self._state: FittedFeatureState | None = None
+        self._last_output: SparkDataFrame | None = None
 
     @classmethod
     def from_state(cls, state: FittedFeatureState | str | bytes) -> FeatureTransformer:
@@ -101,4 +104,29 @@ class FeatureTransformer:
 
     def fit_transform(self, df: SparkDataFrame) -> SparkDataFrame:
         self.fit(df)
-        return self.transform(df)
+        self._last_output = self.transform(df)
+        return self._last_output
+
+    def save_to_feature_store(
+        self,
+        feature_table_name: str,
+        database_name: str | None = None,
+        df: SparkDataFrame | None = None,
+    ) -> FeatureTableWrite:
+        """Write ``df`` (default: the last ``fit_transform`` output) as a feature table
+        ``database_name.feature_table_name`` by MERGE, and store the fitted state with it."""
+        from databricks_mlops.feature_engineering.feature_table import write_feature_table
+        from databricks_mlops.feature_engineering.storage import save_state, select_feature_columns
+        from databricks_mlops.runtime import get_runtime
+
+        data = df if df is not None else self._last_output
+        if data is None:
+            raise FeatureEngineeringError(
+                "nothing to save: call fit_transform(df) first or pass df="
+            )
+        name = f"{database_name}.{feature_table_name}" if database_name else feature_table_name
+        runtime = get_runtime()
+        data = select_feature_columns(data, self.state, self.config.features)
+        written = write_feature_table(runtime, data, self.config, name)
+        save_state(runtime, name, self.state)
+        return written

@@ -1,0 +1,182 @@
+"""Feature tables: Delta tables keyed by primary keys + timestamp, written by MERGE.
+
+A re-run with the same input changes no row (matched rows are updated only when a value
+differs), a changed source row updates exactly its key, new keys are inserted. Keys,
+timestamp, description and tags are kept as table metadata so ``describe_feature_table``
+answers the same way locally as the Feature Engineering client does on Databricks.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pyspark.sql import DataFrame
+
+from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
+from databricks_mlops.runtime import Runtime
+
+if TYPE_CHECKING:
+    from databricks_mlops.models.features import FeatureConfig
+
+_PREFIX = "databricks_mlops"
+
+
+@dataclass(frozen=True)
+class FeatureTableInfo:
+    name: str
+    primary_keys: list[str]
+    timestamp_keys: list[str]
+    description: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    partition_columns: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FeatureTableWrite:
+    name: str
+    version: int
+    operation: str
+    rows_inserted: int
+    rows_updated: int
+    row_count: int
+
+
+def _feature_client_available(runtime: Runtime) -> bool:
+    if runtime.is_local:
+        return False
+    try:
+        return importlib.util.find_spec("databricks.feature_engineering") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def write_feature_table(
+    runtime: Runtime, df: DataFrame, config: FeatureConfig, table_name: str
+) -> FeatureTableWrite:
+    keys = [*config.primary_keys, config.timestamp_column]
+    missing = [k for k in keys if k not in df.columns]
+    if missing:
+        raise FeatureEngineeringError(f"feature table {table_name}: key columns missing: {missing}")
+    created = False
+    if _feature_client_available(runtime):
+        _write_with_feature_client(df, config, table_name)
+    elif not runtime.delta_exists(table_name):
+        writer = df.write.format("delta").mode("overwrite").partitionBy(*config.partition_columns)
+        runtime.write_delta(writer, table_name)
+        created = True
+    else:
+        _merge(runtime, df, keys, table_name)
+    history = runtime.delta_table(table_name).history(1).collect()[0]
+    if created:
+        _set_metadata(runtime, config, table_name)
+    metrics = history["operationMetrics"] or {}
+    inserted = int(metrics.get("numTargetRowsInserted", metrics.get("numOutputRows", 0)))
+    return FeatureTableWrite(
+        name=table_name,
+        version=int(history["version"]),
+        operation=str(history["operation"]),
+        rows_inserted=inserted,
+        rows_updated=int(metrics.get("numTargetRowsUpdated", 0)),
+        row_count=int(runtime.read_delta(table_name).count()),
+    )
+
+
+def _merge(runtime: Runtime, df: DataFrame, keys: list[str], table_name: str) -> None:
+    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
+    values = [c for c in df.columns if c not in keys]
+    # Only rows whose values changed are rewritten: an unchanged re-run updates nothing.
+    changed = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in values) or "FALSE"
+    try:
+        (
+            runtime.delta_table(table_name)
+            .alias("t")
+            .merge(df.alias("s"), on)
+            .withSchemaEvolution()
+            .whenMatchedUpdateAll(condition=changed)
+            .whenNotMatchedInsertAll()
+            .execute()
+        )
+    except Exception as exc:
+        raise FeatureEngineeringError(
+            f"Failed to MERGE into feature table {table_name} on {keys}: {str(exc).splitlines()[0]}"
+        ) from exc
+
+
+def _set_metadata(runtime: Runtime, config: FeatureConfig, table_name: str) -> None:
+    properties = {
+        f"{_PREFIX}.primary_keys": json.dumps(config.primary_keys),
+        f"{_PREFIX}.timestamp_keys": json.dumps([config.timestamp_column]),
+        f"{_PREFIX}.tags": json.dumps(config.tags),
+        f"{_PREFIX}.partition_columns": json.dumps(config.partition_columns),
+    }
+    assignments = ", ".join(f"'{k}' = '{_sql_text(v)}'" for k, v in properties.items())
+    reference = _reference(runtime, table_name)
+    runtime.spark.sql(f"ALTER TABLE {reference} SET TBLPROPERTIES ({assignments})")
+    if config.description:
+        runtime.spark.sql(f"COMMENT ON TABLE {reference} IS '{_sql_text(config.description)}'")
+
+
+def describe_feature_table(runtime: Runtime, table_name: str) -> FeatureTableInfo:
+    """Keys, timestamp and tags of a feature table, from the same place on every backend."""
+    if _feature_client_available(runtime):
+        from databricks.feature_engineering import FeatureEngineeringClient
+
+        table = FeatureEngineeringClient().get_table(name=table_name)
+        return FeatureTableInfo(
+            name=table_name,
+            primary_keys=list(table.primary_keys),
+            timestamp_keys=list(table.timestamp_keys or []),
+            description=table.description or "",
+            tags=dict(table.tags or {}),
+            partition_columns=list(table.partition_columns or []),
+        )
+    detail = runtime.spark.sql(f"DESCRIBE DETAIL {_reference(runtime, table_name)}").first()
+    if detail is None:
+        raise FeatureEngineeringError(f"feature table {table_name} not found")
+    props = dict(detail["properties"] or {})
+    if f"{_PREFIX}.primary_keys" not in props:
+        raise FeatureEngineeringError(f"{table_name} is a Delta table but not a feature table")
+    return FeatureTableInfo(
+        name=table_name,
+        primary_keys=json.loads(props[f"{_PREFIX}.primary_keys"]),
+        timestamp_keys=json.loads(props[f"{_PREFIX}.timestamp_keys"]),
+        description=detail["description"] or "",
+        tags=json.loads(props.get(f"{_PREFIX}.tags", "{}")),
+        partition_columns=json.loads(props.get(f"{_PREFIX}.partition_columns", "[]")),
+    )
+
+
+def _write_with_feature_client(df: DataFrame, config: FeatureConfig, table_name: str) -> None:
+    from databricks.feature_engineering import FeatureEngineeringClient
+
+    client = FeatureEngineeringClient()
+    try:
+        client.get_table(name=table_name)
+        client.write_table(name=table_name, df=df, mode="merge")
+    except Exception as missing:  # get_table raises when the table does not exist yet
+        if "not found" not in str(missing).lower() and "does not exist" not in str(missing).lower():
+            raise FeatureEngineeringError(
+                f"Failed to write feature table {table_name}: {missing}"
+            ) from missing
+        client.create_table(
+            name=table_name,
+            primary_keys=[*config.primary_keys, config.timestamp_column],
+            timeseries_columns=config.timestamp_column,
+            partition_columns=config.partition_columns or None,
+            df=df,
+            description=config.description,
+            tags=config.tags,
+        )
+
+
+def _reference(runtime: Runtime, table_name: str) -> str:
+    if "/" in table_name or ":" in table_name:
+        return f"delta.`{runtime.path(table_name)}`"
+    return runtime.table(table_name)
+
+
+def _sql_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
