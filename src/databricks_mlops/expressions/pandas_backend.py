@@ -29,7 +29,7 @@ from databricks_mlops.expressions.nodes import (
     is_dataset_level,
     string_argument,
 )
-from databricks_mlops.expressions.schemas import _type_of_values
+from databricks_mlops.expressions.schemas import type_of_object_series
 from databricks_mlops.expressions.types import ExprType
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ class _PandasEvaluator:
             return series.astype("Float64")
         if kinds.is_datetime64_any_dtype(series.dtype):
             return series
-        expr_type = _type_of_values(series.dropna().tolist())
+        expr_type = type_of_object_series(series)
         if expr_type in (ExprType.DATE, ExprType.TIMESTAMP):
             return pd.to_datetime(series)
         if expr_type is ExprType.BOOLEAN:

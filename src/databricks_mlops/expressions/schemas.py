@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +76,7 @@ def schema_from_pandas(df: pd.DataFrame) -> dict[str, ExprType]:
         elif ptypes.is_datetime64_any_dtype(dtype):
             expr_type = ExprType.TIMESTAMP
         elif ptypes.is_string_dtype(dtype) or ptypes.is_object_dtype(dtype):
-            expr_type = _type_of_values(series.dropna().tolist())
+            expr_type = type_of_object_series(series)
         if expr_type is None:
             unsupported[column] = str(dtype)
         else:
@@ -85,24 +84,24 @@ def schema_from_pandas(df: pd.DataFrame) -> dict[str, ExprType]:
     return ColumnSchema(types, unsupported)
 
 
-def _type_of_values(values: list[Any]) -> ExprType | None:
-    """The one type every value has, NULL for no values, None when they disagree."""
-    if not values:
-        return ExprType.NULL
-    kinds = {_type_of_value(value) for value in values}
-    return kinds.pop() if len(kinds) == 1 else None
+# pandas' C-level inference of an object column's values (skipping NULLs): one pass in C
+# instead of an isinstance() per value, which cost seconds on a million rows.
+_INFERRED = {
+    "string": ExprType.STRING,
+    "empty": ExprType.NULL,
+    "boolean": ExprType.BOOLEAN,
+    "integer": ExprType.NUMBER,
+    "floating": ExprType.NUMBER,
+    "mixed-integer-float": ExprType.NUMBER,
+    "decimal": ExprType.NUMBER,
+    "datetime": ExprType.TIMESTAMP,
+    "datetime64": ExprType.TIMESTAMP,
+    "date": ExprType.DATE,
+}
 
 
-def _type_of_value(value: object) -> ExprType | None:
-    # bool before number (bool is an int) and datetime before date (datetime is a date).
-    if isinstance(value, str):
-        return ExprType.STRING
-    if isinstance(value, bool):
-        return ExprType.BOOLEAN
-    if isinstance(value, int | float):
-        return ExprType.NUMBER
-    if isinstance(value, dt.datetime):
-        return ExprType.TIMESTAMP
-    if isinstance(value, dt.date):
-        return ExprType.DATE
-    return None
+def type_of_object_series(series: Any) -> ExprType | None:
+    """The one type every non-null value has, NULL for none, None when they disagree."""
+    import pandas as pd
+
+    return _INFERRED.get(pd.api.types.infer_dtype(series, skipna=True))
