@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 
 _DTYPES = {
     ExprType.NUMBER: "Float64",
-    ExprType.STRING: "string",
+    # Arrow-backed strings: .str.contains & co. run in C (the Python-object string dtype
+    # loops per value, ~0.5 s per method on a million rows).
+    ExprType.STRING: "string[pyarrow]",
     ExprType.BOOLEAN: "boolean",
     ExprType.DATE: "datetime64[ns]",
     ExprType.TIMESTAMP: "datetime64[ns]",
@@ -54,15 +56,32 @@ _COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def evaluate_pandas(expr: Expression, df: pd.DataFrame) -> pd.Series | object:
-    """Row-level: a Series on ``df.index``; dataset-level: bool / float / int / None."""
+def evaluate_pandas(
+    expr: Expression, df: pd.DataFrame, *, column_cache: dict[str, pd.Series] | None = None
+) -> pd.Series | object:
+    """Row-level: a Series on ``df.index``; dataset-level: bool / float / int / None.
+
+    ``column_cache`` (one dict per DataFrame) lets many expressions over the same frame
+    convert each column to its nullable dtype once instead of once per reference.
+    """
     import pandas as pd
 
+    cache = column_cache if column_cache is not None else {}
     if not is_dataset_level(expr):
-        return _PandasEvaluator(df, df.index).evaluate(expr)
+        return _PandasEvaluator(df, df.index, cache).evaluate(expr)
     # Aggregates are one value: evaluate the same tree over a one-row index.
-    result = _PandasEvaluator(df, pd.RangeIndex(1)).evaluate(expr).iloc[0]
+    result = _PandasEvaluator(df, pd.RangeIndex(1), cache).evaluate(expr).iloc[0]
     return _python_scalar(result)
+
+
+def _arrow_strings(series: pd.Series) -> pd.Series:
+    """Object column of str/None -> Arrow strings, converted by pyarrow in C (pandas'
+    own astype re-checks every value in Python first)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    array = pa.array(series.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    return pd.Series(pd.arrays.ArrowStringArray(array), index=series.index, name=series.name)
 
 
 def _python_scalar(value: object) -> object:
@@ -76,9 +95,10 @@ def _python_scalar(value: object) -> object:
 
 
 class _PandasEvaluator:
-    def __init__(self, df: pd.DataFrame, index: pd.Index) -> None:
+    def __init__(self, df: pd.DataFrame, index: pd.Index, cache: dict[str, pd.Series]) -> None:
         self.df = df
         self.index = index
+        self.cache = cache
 
     def evaluate(self, node: Expression) -> pd.Series:
         if isinstance(node, Literal):
@@ -117,12 +137,15 @@ class _PandasEvaluator:
             )
         if isinstance(value, dt.date):
             return pd.Series(pd.Timestamp(value), index=self.index, dtype=dtype)
-        return pd.Series([value] * len(self.index), index=self.index, dtype=dtype)
+        # A scalar broadcast by pandas (no Python list of a million copies).
+        return pd.Series(value, index=self.index, dtype=dtype)
 
     def column(self, name: str) -> pd.Series:
         if name not in self.df.columns:
             raise MLOpsError(f"column '{name}' is not in the DataFrame")
-        return self.canonical(self.df[name])
+        if name not in self.cache:
+            self.cache[name] = self.canonical(self.df[name])
+        return self.cache[name]
 
     def canonical(self, series: pd.Series) -> pd.Series:
         """The column in the nullable dtype of its expression type."""
@@ -142,7 +165,9 @@ class _PandasEvaluator:
             return series.astype("boolean")
         if expr_type in (ExprType.NUMBER, ExprType.NULL):
             return series.astype("Float64")
-        return series.astype("string")
+        if expr_type is ExprType.STRING and series.dtype == object:
+            return _arrow_strings(series)
+        return series.astype(_DTYPES[ExprType.STRING])
 
     def binary(self, op: str, left: pd.Series, right: pd.Series) -> pd.Series:
         if op == "and":
@@ -211,7 +236,7 @@ class _PandasEvaluator:
         return pd.Series(pd.arrays.BooleanArray(values, missing), index=self.index)
 
     def string_method(self, node: StringMethod) -> pd.Series:
-        text = self.evaluate(node.receiver).astype("string").str
+        text = self.evaluate(node.receiver).astype(_DTYPES[ExprType.STRING]).str
         argument = string_argument(node)
         match node.method:
             case "contains":

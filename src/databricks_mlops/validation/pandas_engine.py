@@ -22,8 +22,9 @@ def validate_pandas(
     prepared = prepare_rules(rules, schema_from_pandas(df))
     total_rows = len(df)
     results: list[RuleResult] = []
+    columns: dict[str, pd.Series] = {}  # each column converted once for all rules
     for rule in prepared:
-        verdict = evaluate_pandas(rule.compiled.expression, df)
+        verdict = evaluate_pandas(rule.compiled.expression, df, column_cache=columns)
         samples: list[dict[str, Any]] = []
         if rule.dataset_level:
             failed, total = (0 if verdict is True else 1), 1
