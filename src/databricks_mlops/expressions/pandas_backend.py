@@ -78,7 +78,7 @@ def _arrow_strings(series: pd.Series) -> pd.Series:
     """Object column of str/None -> Arrow strings, converted by pyarrow in C (pandas'
     own astype re-checks every value in Python first)."""
     import pandas as pd
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped]
 
     array = pa.array(series.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
     return pd.Series(pd.arrays.ArrowStringArray(array), index=series.index, name=series.name)
@@ -167,7 +167,7 @@ class _PandasEvaluator:
             return series.astype("Float64")
         if expr_type is ExprType.STRING and series.dtype == object:
             return _arrow_strings(series)
-        return series.astype(_DTYPES[ExprType.STRING])
+        return series.astype("string[pyarrow]")
 
     def binary(self, op: str, left: pd.Series, right: pd.Series) -> pd.Series:
         if op == "and":
@@ -236,7 +236,7 @@ class _PandasEvaluator:
         return pd.Series(pd.arrays.BooleanArray(values, missing), index=self.index)
 
     def string_method(self, node: StringMethod) -> pd.Series:
-        text = self.evaluate(node.receiver).astype(_DTYPES[ExprType.STRING]).str
+        text = self.evaluate(node.receiver).astype("string[pyarrow]").str
         argument = string_argument(node)
         match node.method:
             case "contains":
