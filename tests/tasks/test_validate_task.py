@@ -66,3 +66,15 @@ def test_bad_expression_is_a_one_line_task_error_with_a_caret(table: str, tmp_pa
     rules = "  - {name: typo, condition: 'agee >= 18'}\n"
     with pytest.raises(SystemExit, match=r"(?s)rule 'typo': .*agee >= 18\n\s+\^\^\^\^"):
         main([f"--config={config(tmp_path, rules)}"])
+
+
+def test_great_expectations_engine_writes_data_docs(table: str, tmp_path: Path) -> None:
+    rules = "  - {name: email_ok, condition: \"email.str.contains('@') or email is null\", severity: warning}\n"
+    path = config(tmp_path, rules)
+    path.write_text(path.read_text().replace("validation:\n", "validation:\n  engine: great_expectations\n"))
+    main([f"--config={path}", "--run_id=gx1"])
+    report = json.loads((tmp_path / "reports" / "main.validate_task.people" / "gx1.json").read_text())
+    assert report["engine"] == "great_expectations"
+    assert [(r["name"], r["failed_count"]) for r in report["rule_results"]] == [("email_ok", 1)]
+    index = tmp_path / "reports" / "main.validate_task.people" / "data_docs" / "index.html"
+    assert index.is_file()

@@ -28,6 +28,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         outcome = run_validation(runtime, config, run_id=run_id)
         print_result(outcome.result, title=f"validation of {config.destination_path}")
         print(f"validate: report {outcome.report_path}; {outcome.quarantined} rows quarantined")
+        if outcome.data_docs is not None:
+            print(f"validate: Great Expectations Data Docs {outcome.data_docs}")
         set_task_value("validation_passed", outcome.result.passed)
         set_task_value("failed_rules", [r.name for r in outcome.result.failures])
         if not outcome.result.passed:
