@@ -12,8 +12,9 @@ DEMO_HOME ?= $(CURDIR)/.mlops
 
 .PHONY: setup test lint bundle demo clean
 
+# pip refuses --user installs on PEP 668 systems without the override; try plain first.
 $(UV):
-	python3 -m pip install --user --quiet uv
+	python3 -m pip install --user --quiet uv || python3 -m pip install --user --quiet --break-system-packages uv
 
 .venv/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --extra spark --extra gx --compile-bytecode

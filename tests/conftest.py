@@ -43,3 +43,13 @@ def runtime(mlops_home: Path) -> Runtime:
 @pytest.fixture(scope="session")
 def spark(runtime: Runtime) -> SparkSession:
     return runtime.spark
+
+
+@pytest.fixture(autouse=True)
+def fresh_task_values() -> Iterator[None]:
+    """Task values set by task code called outside a run must not leak between tests."""
+    from databricks_mlops.runtime.task_values import clear_unbound_task_values
+
+    clear_unbound_task_values()
+    yield
+    clear_unbound_task_values()

@@ -95,6 +95,17 @@ def test_save_to_feature_store_keeps_the_fitted_state_with_the_table(
     assert list(filled["tenure"]) == [1, 5, 0]
 
 
+def test_repeated_or_null_keys_are_refused_before_writing(
+    spark: SparkSession, runtime: Runtime
+) -> None:
+    doubled = customers(spark).unionByName(customers(spark).limit(1))
+    with pytest.raises(
+        FeatureEngineeringError, match=r"found 1 repeated key\(s\) and 0 row\(s\) with a NULL key"
+    ):
+        write_feature_table(runtime, doubled, CONFIG, "main.features_test.never_dup")
+    assert not runtime.delta_exists("main.features_test.never_dup")
+
+
 def test_key_columns_must_exist(spark: SparkSession, runtime: Runtime) -> None:
     with pytest.raises(FeatureEngineeringError, match=r"key columns missing: \['event_date'\]"):
         write_feature_table(

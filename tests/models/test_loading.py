@@ -171,3 +171,11 @@ def test_anchors_and_merge_keys_keep_line_numbers(tmp_path: Path) -> None:
     path = write(tmp_path, "data.yml", text + "destination_path: b\nsource_path: a\n")
     with pytest.raises(ConfigError, match=r"data\.yml:1: base: unknown field"):
         DataConfig.from_yaml(path)
+
+
+def test_escaped_dollar_brace_survives_in_a_secret_field(tmp_path: Path) -> None:
+    text = "metrics: [a]\nalerting:\n  notification_channels:\n    - type: webhook\n      url: 'https://x/$${TOKEN}'\n"
+    config = MonitoringConfig.from_yaml(write(tmp_path, "monitoring.yml", text))
+    assert config.alerting is not None
+    channel = config.alerting.notification_channels[0]
+    assert channel.url.get_secret_value() == "https://x/${TOKEN}"  # type: ignore[union-attr]

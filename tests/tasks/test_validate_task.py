@@ -15,7 +15,13 @@ from databricks_mlops.tasks.validate import main
 def table(spark: SparkSession, runtime: Runtime) -> str:
     name = "main.validate_task.people"
     frame = spark.createDataFrame(
-        [(1, "a@x.org", 30), (2, None, 15), (3, "bad", 40), (4, "d@x.org", 150)],
+        [
+            (1, "a@x.org", 30),
+            (2, None, 15),
+            (3, "bad", 40),
+            (4, "d@x.org", 150),
+            (5, "e@x.org", None),
+        ],
         "id int, email string, age int",
     )
     runtime.save_table(frame.write.format("delta").mode("overwrite"), name)
@@ -44,7 +50,7 @@ def test_error_rule_fails_the_task_naming_it(table: str, tmp_path: Path) -> None
         (tmp_path / "reports" / "main.validate_task.people" / "r1.json").read_text()
     )
     counts = {r["name"]: r["failed_count"] for r in report["rule_results"]}
-    assert counts == {"adult": 1, "email_ok": 1}
+    assert counts == {"adult": 2, "email_ok": 1}  # a NULL age is not >= 18
     assert report["passed"] is False
     assert get_task_value("validate", "failed_rules") == ["adult", "email_ok"]
 
@@ -56,10 +62,23 @@ def test_quarantine_moves_rows_and_passes(
         "  - {name: plausible_age, condition: 'age <= 120', severity: error, quarantine: true}\n"
     )
     main([f"--config={config(tmp_path, rules)}", "--run_id=r2"])
+    # Three-valued: a NULL age does not satisfy `age <= 120`, so it is held back too.
     assert sorted(r.id for r in spark.table(runtime.table(table)).collect()) == [1, 2, 3]
-    held = spark.table(runtime.table(f"{table}_quarantine")).collect()
-    assert [(r.id, r._quarantine_rule) for r in held] == [(4, "plausible_age")]
+    quarantine = f"{table}_quarantine"
+    held = spark.table(runtime.table(quarantine)).where("_validation_run_id = 'r2'").collect()
+    assert sorted((r.id, r._quarantine_rule) for r in held) == [
+        (4, "plausible_age"),
+        (5, "plausible_age"),
+    ]
     assert get_task_value("validate", "validation_passed") is True
+    report = json.loads(
+        (tmp_path / "reports" / "main.validate_task.people" / "r2.json").read_text()
+    )
+    assert [r["outcome"] for r in report["rule_results"]] == ["quarantined"]
+    # The table is clean now: a second run moves nothing and keeps the first run's rows.
+    main([f"--config={config(tmp_path, rules)}", "--run_id=r3"])
+    assert spark.table(runtime.table(quarantine)).where("_validation_run_id = 'r2'").count() == 2
+    assert spark.table(runtime.table(quarantine)).where("_validation_run_id = 'r3'").count() == 0
 
 
 def test_bad_expression_is_a_one_line_task_error_with_a_caret(table: str, tmp_path: Path) -> None:
@@ -71,9 +90,13 @@ def test_bad_expression_is_a_one_line_task_error_with_a_caret(table: str, tmp_pa
 def test_great_expectations_engine_writes_data_docs(table: str, tmp_path: Path) -> None:
     rules = "  - {name: email_ok, condition: \"email.str.contains('@') or email is null\", severity: warning}\n"
     path = config(tmp_path, rules)
-    path.write_text(path.read_text().replace("validation:\n", "validation:\n  engine: great_expectations\n"))
+    path.write_text(
+        path.read_text().replace("validation:\n", "validation:\n  engine: great_expectations\n")
+    )
     main([f"--config={path}", "--run_id=gx1"])
-    report = json.loads((tmp_path / "reports" / "main.validate_task.people" / "gx1.json").read_text())
+    report = json.loads(
+        (tmp_path / "reports" / "main.validate_task.people" / "gx1.json").read_text()
+    )
     assert report["engine"] == "great_expectations"
     assert [(r["name"], r["failed_count"]) for r in report["rule_results"]] == [("email_ok", 1)]
     index = tmp_path / "reports" / "main.validate_task.people" / "data_docs" / "index.html"

@@ -142,6 +142,17 @@ def test_quarantine_needs_a_row_level_rule(churn_spark: DataFrame) -> None:
         DataValidator([rule]).validate(churn_spark)
 
 
+def test_validator_alone_never_reports_rows_as_quarantined(
+    churn: pd.DataFrame, churn_spark: DataFrame
+) -> None:
+    # Only the validate run moves rows; a bare validation must not turn them green.
+    rule = ValidationRule(name="plausible", condition="age >= 0 and age <= 120", quarantine=True)
+    for frame in (churn, churn_spark):
+        result = DataValidator([rule]).validate(frame)
+        assert [(r.outcome, r.passed) for r in result.rule_results] == [("failed", False)]
+        assert not result.passed
+
+
 def test_bare_strings_are_error_rules(churn: pd.DataFrame) -> None:
     result = DataValidator(["column_count > 5", "customers.customer_id is not null"]).validate(
         churn

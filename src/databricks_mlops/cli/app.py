@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from databricks_mlops.errors import ConfigError, MLOpsError, did_you_mean
 
@@ -147,7 +148,7 @@ def _show_table(name: str, limit: int) -> None:
         view.add_column(header, overflow="fold")
     for field in df.schema.fields:
         values = ["NULL" if row[field.name] is None else str(row[field.name]) for row in sample]
-        view.add_row(field.name, field.dataType.simpleString(), " | ".join(values))
+        view.add_row(escape(field.name), field.dataType.simpleString(), escape(" | ".join(values)))
     out.print(view)
     out.print(f"{name}: {rows} rows, {len(df.columns)} columns")
 
@@ -166,5 +167,5 @@ def main() -> None:
     try:
         app()
     except MLOpsError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)

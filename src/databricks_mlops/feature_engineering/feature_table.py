@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 
+from databricks_mlops.expressions.sql_backend import sql_identifier, sql_string
 from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
 from databricks_mlops.runtime import Runtime
 
@@ -60,6 +62,7 @@ def write_feature_table(
     missing = [k for k in keys if k not in df.columns]
     if missing:
         raise FeatureEngineeringError(f"feature table {table_name}: key columns missing: {missing}")
+    _check_keys(df, keys, table_name)
     created = False
     if _feature_client_available(runtime):
         _write_with_feature_client(df, config, table_name)
@@ -84,11 +87,38 @@ def write_feature_table(
     )
 
 
+def _check_keys(df: DataFrame, keys: list[str], table_name: str) -> None:
+    """NULL or repeated keys would make the first write succeed and every MERGE after it
+    fail ("multiple source rows matched"): refuse them before writing anything."""
+    null_key = " OR ".join(f"{sql_identifier(k)} IS NULL" for k in keys)
+    counts = df.groupBy(*keys).count()
+    problems = counts.agg(
+        F.sum(F.when(F.col("count") > 1, 1).otherwise(0)).alias("repeated"),
+        F.sum(F.when(F.expr(null_key), F.col("count")).otherwise(0)).alias("null_keys"),
+    ).first()
+    repeated = int((problems["repeated"] if problems else 0) or 0)
+    null_keys = int((problems["null_keys"] if problems else 0) or 0)
+    if repeated or null_keys:
+        raise FeatureEngineeringError(
+            f"feature table {table_name}: keys {keys} must be unique and not NULL; found "
+            f"{repeated} repeated key(s) and {null_keys} row(s) with a NULL key "
+            f"(deduplicate the source, e.g. a deduplicate ingestion step)"
+        )
+
+
 def _merge(runtime: Runtime, df: DataFrame, keys: list[str], table_name: str) -> None:
-    on = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
+    on = " AND ".join(f"t.{sql_identifier(k)} <=> s.{sql_identifier(k)}" for k in keys)
+    existing = set(runtime.read_delta(table_name).columns)
     values = [c for c in df.columns if c not in keys]
     # Only rows whose values changed are rewritten: an unchanged re-run updates nothing.
-    changed = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in values) or "FALSE"
+    # A column new to the table (schema evolution) counts as a change for every row.
+    if any(c not in existing for c in values):
+        changed = "TRUE"
+    else:
+        changed = (
+            " OR ".join(f"NOT (t.{sql_identifier(c)} <=> s.{sql_identifier(c)})" for c in values)
+            or "FALSE"
+        )
     try:
         (
             runtime.delta_table(table_name)
@@ -112,11 +142,11 @@ def _set_metadata(runtime: Runtime, config: FeatureConfig, table_name: str) -> N
         f"{_PREFIX}.tags": json.dumps(config.tags),
         f"{_PREFIX}.partition_columns": json.dumps(config.partition_columns),
     }
-    assignments = ", ".join(f"'{k}' = '{_sql_text(v)}'" for k, v in properties.items())
+    assignments = ", ".join(f"{sql_string(k)} = {sql_string(v)}" for k, v in properties.items())
     reference = _reference(runtime, table_name)
     runtime.spark.sql(f"ALTER TABLE {reference} SET TBLPROPERTIES ({assignments})")
     if config.description:
-        runtime.spark.sql(f"COMMENT ON TABLE {reference} IS '{_sql_text(config.description)}'")
+        runtime.spark.sql(f"COMMENT ON TABLE {reference} IS {sql_string(config.description)}")
 
 
 def describe_feature_table(runtime: Runtime, table_name: str) -> FeatureTableInfo:
@@ -176,7 +206,3 @@ def _reference(runtime: Runtime, table_name: str) -> str:
     if "/" in table_name or ":" in table_name:
         return f"delta.`{runtime.path(table_name)}`"
     return runtime.table(table_name)
-
-
-def _sql_text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("'", "\\'")

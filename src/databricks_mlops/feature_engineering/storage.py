@@ -1,18 +1,44 @@
-"""The fitted state lives with the feature table (a table property), versioned with it.
+"""Fitted states live in a Delta table beside the feature table, referenced by content hash.
 
-Reading the table ``VERSION AS OF n`` and its state at ``n`` always match, so training
-and serving reuse exactly the statistics the features were built with.
+Every write of the feature table carries the hash of the state it was built with in its
+Delta commit (``userMetadata``), so the table ``VERSION AS OF n`` and the state used for
+it always match, with no size limit on the state (a table property would have one) and no
+second commit between data and state.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
 from databricks_mlops.feature_engineering.state import FittedFeatureState
 from databricks_mlops.runtime import Runtime
 
-STATE_PROPERTY = "databricks_mlops.fitted_state"
+_STAMP = "databricks_mlops.fitted_state:"
+_USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
+STATE_SCHEMA = T.StructType(
+    [
+        T.StructField("state_hash", T.StringType(), False),
+        T.StructField("format_version", T.IntegerType(), False),
+        T.StructField("state_json", T.StringType(), False),
+        T.StructField("saved_at", T.TimestampType(), False),
+    ]
+)
+
+
+def state_table_for(table_name: str) -> str:
+    return f"{table_name}_fitted_state"
+
+
+def state_hash(state: FittedFeatureState) -> str:
+    return hashlib.sha256(state.model_dump_json().encode("utf-8")).hexdigest()[:16]
 
 
 def select_feature_columns(
@@ -21,6 +47,9 @@ def select_feature_columns(
     """Keys, timestamp, the configured ``features`` and every derived / transformed output."""
     if not features:
         return df
+    missing = [c for c in features if c not in df.columns]
+    if missing:
+        raise FeatureEngineeringError(f"features not in the source: {missing}")
     wanted = [
         *state.primary_keys,
         state.timestamp_column,
@@ -28,36 +57,69 @@ def select_feature_columns(
         *state.derived,
         *state.output_columns,
     ]
-    missing = [c for c in features if c not in df.columns]
-    if missing:
-        raise FeatureEngineeringError(f"features not in the source: {missing}")
     return df.select(*dict.fromkeys(wanted))  # keeps order, drops repeats
 
 
-def save_state(runtime: Runtime, table_name: str, state: FittedFeatureState) -> bool:
-    """Store the state on the table; returns False when the stored one is already equal."""
-    text = state.model_dump_json()
-    if _stored_text(runtime, table_name) == text:
-        return False
-    reference = runtime.table(table_name)
-    escaped = text.replace("\\", "\\\\").replace("'", "\\'")
-    runtime.spark.sql(
-        f"ALTER TABLE {reference} SET TBLPROPERTIES ('{STATE_PROPERTY}' = '{escaped}')"
+def save_state(runtime: Runtime, table_name: str, state: FittedFeatureState) -> str:
+    """Store ``state`` (once per distinct content) and return its hash."""
+    digest = state_hash(state)
+    target = state_table_for(table_name)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    row = runtime.spark.createDataFrame(
+        [(digest, state.format_version, state.model_dump_json(), now)], STATE_SCHEMA
     )
-    return True
+    if not runtime.delta_exists(target):
+        runtime.write_delta(row.write.format("delta").mode("overwrite"), target)
+    else:
+        (
+            runtime.delta_table(target)
+            .alias("t")
+            .merge(row.alias("s"), "t.state_hash = s.state_hash")
+            .whenNotMatchedInsertAll()
+            .execute()
+        )
+    return digest
 
 
-def load_state(runtime: Runtime, table_name: str) -> FittedFeatureState:
-    text = _stored_text(runtime, table_name)
-    if text is None:
+@contextmanager
+def stamped_commits(runtime: Runtime, digest: str) -> Iterator[None]:
+    """Delta commits made inside carry the state hash in their ``userMetadata``."""
+    conf = runtime.spark.conf
+    previous = conf.get(_USER_METADATA, None)
+    conf.set(_USER_METADATA, f"{_STAMP}{digest}")
+    try:
+        yield
+    finally:
+        if previous is None:
+            conf.unset(_USER_METADATA)
+        else:
+            conf.set(_USER_METADATA, previous)
+
+
+def load_state(runtime: Runtime, table_name: str, version: int | None = None) -> FittedFeatureState:
+    """The state the table (at ``version``, default latest) was written with."""
+    history = runtime.delta_table(table_name).history()
+    if version is not None:
+        history = history.where(F.col("version") <= version)
+    stamped = (
+        history.where(F.col("userMetadata").startswith(_STAMP))
+        .orderBy(F.col("version").desc())
+        .select("userMetadata")
+        .first()
+    )
+    if stamped is None:
         raise FeatureEngineeringError(
             f"feature table {table_name} has no fitted state; run the feature job (build_features) first"
         )
-    return FittedFeatureState.from_json(text)
-
-
-def _stored_text(runtime: Runtime, table_name: str) -> str | None:
-    detail = runtime.spark.sql(f"DESCRIBE DETAIL {runtime.table(table_name)}").first()
-    properties = dict((detail["properties"] if detail else None) or {})
-    value = properties.get(STATE_PROPERTY)
-    return str(value) if value is not None else None
+    digest = str(stamped["userMetadata"]).removeprefix(_STAMP)
+    found = (
+        runtime.read_delta(state_table_for(table_name))
+        .where(F.col("state_hash") == digest)
+        .select("state_json")
+        .first()
+    )
+    if found is None:
+        raise FeatureEngineeringError(
+            f"fitted state {digest} of {table_name} is missing from its state table"
+        )
+    return FittedFeatureState.from_json(str(found["state_json"]))

@@ -115,8 +115,7 @@ class FeatureTransformer:
     ) -> FeatureTableWrite:
         """Write ``df`` (default: the last ``fit_transform`` output) as a feature table
         ``database_name.feature_table_name`` by MERGE, and store the fitted state with it."""
-        from databricks_mlops.feature_engineering.feature_table import write_feature_table
-        from databricks_mlops.feature_engineering.storage import save_state, select_feature_columns
+        from databricks_mlops.feature_engineering.build import write_features
         from databricks_mlops.runtime import get_runtime
 
         data = df if df is not None else self._last_output
@@ -125,8 +124,5 @@ class FeatureTransformer:
                 "nothing to save: call fit_transform(df) first or pass df="
             )
         name = f"{database_name}.{feature_table_name}" if database_name else feature_table_name
-        runtime = get_runtime()
-        data = select_feature_columns(data, self.state, self.config.features)
-        written = write_feature_table(runtime, data, self.config, name)
-        save_state(runtime, name, self.state)
+        written, _ = write_features(get_runtime(), data, self.config, self.state, name)
         return written

@@ -7,9 +7,12 @@ from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, SecretStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, SecretStr, ValidationInfo
 
 from databricks_mlops.models.substitution import UnsetVariableError, substitute
+
+# Validation context key the YAML loader sets once it has substituted ${...} itself.
+SUBSTITUTED = "variables_substituted"
 
 
 class StrictModel(BaseModel):
@@ -44,14 +47,18 @@ class CaseInsensitiveEnum(StrEnum):
         return None
 
 
-def _expand_variables(value: Any) -> Any:
+def _expand_variables(value: Any, info: ValidationInfo) -> Any:
+    # A YAML file was substituted already (by the loader, with the file's own variables);
+    # doing it twice would turn an escaped `$${literal}` into a lookup of `literal`.
+    if isinstance(info.context, dict) and info.context.get(SUBSTITUTED):
+        return value
     if isinstance(value, str):
         try:
             return substitute(value)
         except UnsetVariableError as exc:
             raise ValueError(str(exc)) from None
     if isinstance(value, SecretStr):
-        return _expand_variables(value.get_secret_value())
+        return _expand_variables(value.get_secret_value(), info)
     return value
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, model_validator
@@ -99,4 +100,5 @@ class DeploymentConfig(StrictModel):
 
 def _endpoint_name_for(model_name: str) -> str:
     """A valid endpoint name from a (possibly three-level) registered model name."""
-    return model_name.split(".")[-1].replace("_", "-")
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", model_name.split(".")[-1]).strip("-_")
+    return (name or "model")[:63]

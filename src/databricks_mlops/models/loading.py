@@ -17,6 +17,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
 from databricks_mlops.errors import ConfigError, did_you_mean
+from databricks_mlops.models.base import SUBSTITUTED
 from databricks_mlops.models.substitution import UnsetVariableError, substitute
 from databricks_mlops.models.yaml_source import Loc, YamlSource, read_yaml
 
@@ -46,7 +47,7 @@ def load_config(model: type[M], path: str | Path, variables: Mapping[str, str] |
         raise ConfigError(f"{source.path}:1: expected a mapping of fields at the top level")
     data = _substitute_all(source, dict(variables or {}))
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context={SUBSTITUTED: True})
     except ValidationError as exc:
         errors = _without_missing_explained_by_typos(model, data, exc.errors())
         problems = [_describe(model, source, data, error) for error in errors]

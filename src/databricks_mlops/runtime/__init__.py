@@ -132,10 +132,25 @@ class Runtime:
             return DeltaTable.forName(self.spark, self.table(target))
         return DeltaTable.forPath(self.spark, self.path(target))
 
-    def read_delta(self, target: str) -> DataFrame:
+    def read_delta(self, target: str, version: int | None = None) -> DataFrame:
+        """A Delta table by name or path, at ``version`` (time travel) or the latest."""
+        reader = self.spark.read.format("delta")
+        if version is not None:
+            reader = reader.option("versionAsOf", version)
         if looks_like_table_name(target):
-            return self.spark.table(self.table(target))
-        return self.spark.read.format("delta").load(self.path(target))
+            return reader.table(self.table(target))
+        return reader.load(self.path(target))
+
+    def file_path(self, path: str) -> str:
+        """A path this process can open with plain Python file I/O.
+
+        On Databricks ``dbfs:/x`` is only reachable through the ``/dbfs`` mount
+        (``/Volumes/...`` already is a local path there)."""
+        if self.is_local:
+            return self.path(path)
+        if path.startswith("dbfs:/"):
+            return "/dbfs/" + path.removeprefix("dbfs:/").lstrip("/")
+        return path
 
     def delta_exists(self, target: str) -> bool:
         from delta.tables import DeltaTable

@@ -23,7 +23,8 @@ class TaskArguments:
 
 
 def parse_task_arguments(prog: str, argv: Sequence[str] | None = None) -> TaskArguments:
-    parser = argparse.ArgumentParser(prog=prog)
+    # No abbreviations: a named parameter `--con=...` must not silently become --config.
+    parser = argparse.ArgumentParser(prog=prog, allow_abbrev=False)
     parser.add_argument("--config", required=True, type=Path, help="The stage's YAML config.")
     known, rest = parser.parse_known_args(argv)
     variables: dict[str, str] = {}

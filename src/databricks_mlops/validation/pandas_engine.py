@@ -35,10 +35,11 @@ def validate_pandas(
             if failed and sample_failures:
                 head = df[failing].head(sample_failures)
                 samples = [
-                    {str(k): (None if pd.isna(v) else v) for k, v in record.items()}
+                    {str(k): (None if _is_missing(v) else v) for k, v in record.items()}
                     for record in head.astype(object).to_dict("records")
                 ]
-        outcome = "passed" if failed == 0 else ("quarantined" if rule.rule.quarantine else "failed")
+        # "quarantined" is only said once rows were actually moved (validation.run does that).
+        outcome = "passed" if failed == 0 else "failed"
         results.append(
             RuleResult(
                 name=rule.rule.name,
@@ -56,4 +57,14 @@ def validate_pandas(
         rule_results=results,
         engine="pandas",
         duration_seconds=time.perf_counter() - started,
+    )
+
+
+def _is_missing(value: Any) -> bool:
+    # pd.isna on a list or array cell would return an array, not a truth value.
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and value != value)
     )

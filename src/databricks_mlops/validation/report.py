@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from databricks_mlops.validation.results import ValidationResult
@@ -21,12 +22,12 @@ def print_result(result: ValidationResult, *, title: str, console: Console | Non
             else "yellow"
         )
         view.add_row(
-            rule.name,
+            escape(rule.name),
             rule.severity.value,
             f"[{style}]{rule.outcome}[/]",
             str(rule.failed_count),
             str(rule.total_count),
-            rule.condition,
+            escape(rule.condition),
         )
     (console or Console()).print(view)
     verdict = "[green]PASSED[/]" if result.passed else "[red]FAILED[/]"

@@ -29,10 +29,12 @@ class ValidationRun:
 def run_validation(runtime: Runtime, config: DataConfig, *, run_id: str) -> ValidationRun:
     settings = config.validation
     target = config.destination_path
-    table = runtime.delta_table(target)
-    version = int(table.history(1).collect()[0]["version"])
-    df = runtime.read_delta(target)
-    report_dir = Path(runtime.path(settings.report_dir or "dbfs:/mlops/validation")) / _safe(target)
+    version = int(runtime.delta_table(target).history(1).collect()[0]["version"])
+    # Pinned to the version recorded below, whatever is committed meanwhile.
+    df = runtime.read_delta(target, version=version)
+    report_dir = Path(runtime.file_path(settings.report_dir or "dbfs:/mlops/validation")) / _safe(
+        target
+    )
     data_docs: Path | None = None
     if settings.engine == "great_expectations":
         from databricks_mlops.validation.gx_engine import validate_with_gx
@@ -51,9 +53,18 @@ def run_validation(runtime: Runtime, config: DataConfig, *, run_id: str) -> Vali
             df, config.validation_rules, sample_failures=settings.sample_failures
         )
     quarantined = 0
-    if any(r.outcome == "quarantined" for r in result.rule_results):
+    to_hold = {r.name for r in config.validation_rules if r.quarantine and _failed(result, r.name)}
+    if to_hold:
         prepared = prepare_rules(config.validation_rules, schema_from_spark(df.schema))
         quarantined = quarantine_rows(runtime, target, df, prepared, run_id)
+        result = result.model_copy(
+            update={
+                "rule_results": [
+                    r.model_copy(update={"outcome": "quarantined"}) if r.name in to_hold else r
+                    for r in result.rule_results
+                ]
+            }
+        )
     record_run(
         runtime,
         result,
@@ -64,6 +75,10 @@ def run_validation(runtime: Runtime, config: DataConfig, *, run_id: str) -> Vali
     )
     report = write_report(result, report_dir / f"{run_id}.json", run_id=run_id, target=target)
     return ValidationRun(result, report, quarantined, data_docs)
+
+
+def _failed(result: ValidationResult, name: str) -> bool:
+    return any(r.name == name and r.outcome == "failed" for r in result.rule_results)
 
 
 def _safe(name: str) -> str:

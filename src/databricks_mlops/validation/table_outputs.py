@@ -1,8 +1,8 @@
 """What the validate task leaves behind: quarantined rows, a history table, a JSON report.
 
-* ``<table>_quarantine`` holds the rows that failed a ``quarantine: true`` rule in the latest
-  run (overwritten each run, so re-running never duplicates them); they are deleted from the
-  table itself in a single Delta commit, so the previous version stays readable.
+* ``<table>_quarantine`` keeps the rows that failed a ``quarantine: true`` rule, per run id
+  (re-running a run replaces its rows, so it never duplicates them); they are deleted
+  from the table itself in a single Delta commit, so the previous version stays readable.
 * ``validation_runs`` gets one row per rule per run: quality over time, queryable.
 """
 
@@ -12,16 +12,19 @@ import datetime as dt
 import json
 import os
 from collections.abc import Sequence
+from functools import reduce
 from pathlib import Path
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from databricks_mlops.expressions import to_sql
+from databricks_mlops.expressions import to_spark
+from databricks_mlops.expressions.sql_backend import sql_string
 from databricks_mlops.runtime import Runtime, looks_like_table_name
 from databricks_mlops.validation.results import ValidationResult
 from databricks_mlops.validation.rules import PreparedRule
+from databricks_mlops.validation.spark_engine import failing
 
 RUNS_SCHEMA = T.StructType(
     [
@@ -41,7 +44,7 @@ RUNS_SCHEMA = T.StructType(
 
 
 def sibling(target: str, suffix: str) -> str:
-    """``main.s.customers`` -> ``main.s.customers_<suffix>``; paths get the suffix too."""
+    """A table or path next to ``target``: ``main.s.customers`` -> ``main.s.customers_<suffix>``."""
     return f"{target}_{suffix}"
 
 
@@ -55,33 +58,42 @@ def default_runs_table(target: str) -> str:
 def quarantine_rows(
     runtime: Runtime, target: str, df: DataFrame, rules: Sequence[PreparedRule], run_id: str
 ) -> int:
-    """Move rows failing any quarantine rule out of ``target``; returns how many moved."""
+    """Move rows failing any quarantine rule out of ``target``; returns how many moved.
+
+    Rows are chosen with the same Spark columns that counted them. Each run's rows are
+    kept in ``<table>_quarantine`` under its run id (re-running the same run replaces
+    them), and deleted from ``target`` in one Delta commit.
+    """
     chosen = [rule for rule in rules if rule.rule.quarantine]
     if not chosen:
         return 0
     column_count = len(df.columns)
-    predicates = [
-        f"NOT COALESCE({to_sql(rule.compiled.expression, column_count=column_count)}, FALSE)"
-        for rule in chosen
+    flags = [
+        failing(to_spark(rule.compiled.expression, column_count=column_count)) for rule in chosen
     ]
+    any_failing = reduce(lambda left, right: left | right, flags)
     rule_name = F.coalesce(
-        *[
-            F.when(F.expr(p), F.lit(rule.rule.name))
-            for p, rule in zip(predicates, chosen, strict=True)
-        ]
+        *[F.when(flag, F.lit(rule.rule.name)) for flag, rule in zip(flags, chosen, strict=True)]
     )
-    any_failing = " OR ".join(f"({p})" for p in predicates)
     held = (
-        df.where(F.expr(any_failing))
+        df.where(any_failing)
         .withColumn("_quarantine_rule", rule_name)
         .withColumn("_validation_run_id", F.lit(run_id))
         .withColumn("_quarantined_at", F.current_timestamp())
     )
-    writer = held.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
-    runtime.write_delta(writer, sibling(target, "quarantine"))
-    moved = int(runtime.read_delta(sibling(target, "quarantine")).count())
+    quarantine = sibling(target, "quarantine")
+    writer = (
+        held.write.format("delta")
+        .mode("overwrite")
+        .option("replaceWhere", f"_validation_run_id = {sql_string(run_id)}")
+        .option("mergeSchema", "true")
+    )
+    if not runtime.delta_exists(quarantine):
+        writer = held.write.format("delta").mode("overwrite")
+    runtime.write_delta(writer, quarantine)
+    moved = int(runtime.read_delta(quarantine).where(F.col("_validation_run_id") == run_id).count())
     if moved:
-        runtime.delta_table(target).delete(F.expr(any_failing))
+        runtime.delta_table(target).delete(any_failing)
     return moved
 
 
