@@ -55,6 +55,14 @@ def test_root_bundle_data_ingestion_job_runs_locally_and_is_idempotent(
         snapshots.append(snapshot)
     assert snapshots[0].count() == snapshots[1].count() == counts[1]
     assert snapshots[0].exceptAll(snapshots[1]).count() == 0
+    # Training on the feature table's stored state: registered as @challenger.
+    trained = runner.invoke(app, ["run", "model_training", "-C", str(REPO)])
+    assert trained.exit_code == 0, trained.output
+    from mlflow import MlflowClient
+
+    runtime.configure_mlflow()
+    version = MlflowClient().get_model_version_by_alias("main.churn_dev.churn_model", "challenger")
+    assert version.tags["gate.verdict"] == "passed"
     shown = runner.invoke(app, ["table", "main.churn_dev.customers_bronze"])
     assert shown.exit_code == 0, shown.output
     assert f"main.churn_dev.customers_bronze: {counts[0]} rows" in shown.output

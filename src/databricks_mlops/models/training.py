@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, model_validator
 
@@ -36,6 +36,102 @@ class MetricConfig(StrictModel):
         return self.name not in _LOWER_IS_BETTER
 
 
+class MetricGate(StrictModel):
+    """A condition the candidate must meet to be registered (checked on the test set).
+
+    ``threshold`` is absolute (``roc_auc >= 0.75``; ``rmse <= 10`` for lower-is-better
+    metrics). ``min_improvement`` compares with the current ``champion`` on the same
+    test rows, as a difference in the metric's own units in its better direction:
+    ``0.0`` means "not worse than the champion", ``0.01`` "at least 0.01 better",
+    ``-0.005`` tolerates a slightly worse candidate. Without a champion it passes.
+    """
+
+    metric: str
+    threshold: float | None = None
+    min_improvement: float | None = None
+    greater_is_better: bool | None = Field(
+        None, description="Defaults from the metric (log_loss, rmse, mae, mape: lower is better)."
+    )
+
+    @property
+    def higher_is_better(self) -> bool:
+        if self.greater_is_better is not None:
+            return self.greater_is_better
+        return self.metric not in _LOWER_IS_BETTER
+
+    @model_validator(mode="after")
+    def _has_a_condition(self) -> MetricGate:
+        if self.threshold is None and self.min_improvement is None:
+            raise ValueError(
+                f"gate on {self.metric!r}: give a threshold, a min_improvement or both"
+            )
+        return self
+
+
+class IntParameter(StrictModel):
+    type: Literal["int"]
+    low: int
+    high: int
+    step: int = Field(1, ge=1)
+    log: bool = False
+
+
+class FloatParameter(StrictModel):
+    """``type: log`` is shorthand for a float drawn on a log scale."""
+
+    type: Literal["float", "log"]
+    low: float
+    high: float
+    log: bool = False
+
+    @property
+    def log_scale(self) -> bool:
+        return self.log or self.type == "log"
+
+
+class CategoricalParameter(StrictModel):
+    type: Literal["categorical"]
+    choices: list[str | int | float | bool | None] = Field(min_length=1)
+
+
+SearchParameter = Annotated[
+    IntParameter | FloatParameter | CategoricalParameter, Field(discriminator="type")
+]
+
+
+class TuningConfig(StrictModel):
+    """Optuna search: each trial a nested MLflow run, the best parameters retrained once."""
+
+    n_trials: int = Field(ge=1)
+    metric: str | None = Field(
+        None, description="Validation metric to optimise; defaults to primary_metric."
+    )
+    direction: Literal["maximize", "minimize"] | None = Field(
+        None, description="Defaults from the metric (log_loss, rmse, mae, mape: minimize)."
+    )
+    search_space: dict[str, SearchParameter] = Field(min_length=1)
+    timeout_seconds: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> TuningConfig:
+        for name, parameter in self.search_space.items():
+            if isinstance(parameter, IntParameter | FloatParameter):
+                if parameter.low >= parameter.high:
+                    raise ValueError(f"search_space.{name}: low must be below high")
+                logged = (
+                    parameter.log_scale if isinstance(parameter, FloatParameter) else parameter.log
+                )
+                if logged and parameter.low <= 0:
+                    raise ValueError(f"search_space.{name}: a log scale needs low > 0")
+        return self
+
+
+DEFAULT_ESTIMATORS = {
+    "classification": "sklearn.ensemble.RandomForestClassifier",
+    "regression": "sklearn.ensemble.RandomForestRegressor",
+}
+
+
 class TrainingConfig(StrictModel):
     model_type: ModelType
     target_column: str
@@ -60,6 +156,38 @@ class TrainingConfig(StrictModel):
     cross_validation_folds: int = Field(0, ge=0)
     stratify: bool = False
     sample_weight_column: str = ""
+    estimator: str | None = Field(
+        None,
+        description="Import path of an estimator class or factory (`xgboost.XGBClassifier`, "
+        "`my_pkg.models.build`); defaults to a random forest for the model type.",
+    )
+    seed: int = Field(42, description="Seeds the split, CV folds, tuning and the estimator.")
+    max_training_rows: int = Field(
+        1_000_000,
+        ge=1,
+        description="Rows collected to the single training node; a larger input is sampled.",
+    )
+    gates: list[MetricGate] = Field(default_factory=list)
+    gate_mode: Literal["block", "dry_run"] = Field(
+        "block",
+        description="block: a failing candidate is not registered; dry_run: registered, verdict recorded.",
+    )
+    tuning: TuningConfig | None = None
+    source_table: str | None = Field(
+        None,
+        description="Table of raw rows with the target (read by the train task); the model "
+        "applies feature_table's stored fitted state to them, so it serves raw columns.",
+    )
+    feature_table: str | None = Field(
+        None, description="Feature table to train from (its fitted state goes into the model)."
+    )
+    label_table: str | None = Field(
+        None, description="Labels joined point-in-time to feature_table on its keys."
+    )
+    label_timestamp_column: str | None = Field(
+        None,
+        description="Label time for the point-in-time join; defaults to the feature timestamp.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> TrainingConfig:
@@ -80,15 +208,50 @@ class TrainingConfig(StrictModel):
                 )
         if self.target_column in self.feature_columns:
             raise ValueError(f"target_column {self.target_column!r} is also a feature column")
+        for gate in self.gates:
+            _check_metric("gates", gate.metric, known, self.model_type)
+        if self.tuning is not None and self.tuning.metric is not None:
+            _check_metric("tuning.metric", self.tuning.metric, known, self.model_type)
+        if self.label_table and not self.feature_table:
+            raise ValueError("label_table needs feature_table (labels are joined to it)")
         if self.primary_metric is None:
             default = "f1_score" if self.model_type is ModelType.CLASSIFICATION else "rmse"
             object.__setattr__(self, "primary_metric", default)
         if self.experiment_name is None:
             object.__setattr__(self, "experiment_name", self.registry_model_name)
+        if self.estimator is None:
+            object.__setattr__(self, "estimator", DEFAULT_ESTIMATORS[self.model_type.value])
         return self
+
+    @property
+    def model_input_columns(self) -> list[str]:
+        """The columns the estimator sees: ``feature_columns`` then ``categorical_columns``."""
+        return list(dict.fromkeys([*self.feature_columns, *self.categorical_columns]))
+
+    @property
+    def tuning_direction(self) -> Literal["maximize", "minimize"]:
+        metric = self.tuning_metric
+        if self.tuning is not None and self.tuning.direction is not None:
+            return self.tuning.direction
+        return "minimize" if metric in _LOWER_IS_BETTER else "maximize"
+
+    @property
+    def tuning_metric(self) -> str:
+        if self.tuning is not None and self.tuning.metric is not None:
+            return self.tuning.metric
+        assert self.primary_metric is not None  # set by the validator
+        return self.primary_metric
 
     @property
     def known_metrics(self) -> tuple[str, ...]:
         if self.model_type is ModelType.CLASSIFICATION:
             return CLASSIFICATION_METRICS
         return REGRESSION_METRICS
+
+
+def _check_metric(where: str, name: str, known: tuple[str, ...], model_type: ModelType) -> None:
+    if name not in known:
+        raise ValueError(
+            f"{where}: unknown {model_type.value} metric {name!r}{did_you_mean(name, known)}; "
+            f"known: {', '.join(known)}"
+        )

@@ -173,6 +173,8 @@ class Runtime:
         return {"tracking_uri": uri, "registry_uri": uri}
 
     def configure_mlflow(self) -> None:
+        # Job logs are files: per-artifact download progress bars only add noise there.
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
         import mlflow
 
         self.home.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,102 @@
+"""``mlops-train`` / ``mlops-evaluate`` / ``mlops-register``: the model_training job.
+
+The run id travels between the tasks as a task value (``{{tasks.train.values.run_id}}``),
+the same way locally and on Databricks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from databricks_mlops.tasks.arguments import TaskArguments, parse_task_arguments, run_task
+
+if TYPE_CHECKING:
+    from databricks_mlops.model_training import ModelTrainer
+
+
+def _trainer(args: TaskArguments) -> ModelTrainer:
+    from databricks_mlops.model_training import ModelTrainer
+    from databricks_mlops.models.training import TrainingConfig
+
+    return ModelTrainer(TrainingConfig.from_yaml(args.config, args.variables))
+
+
+def train_main(argv: Sequence[str] | None = None) -> None:
+    def body() -> None:
+        from databricks_mlops.errors import ConfigError
+        from databricks_mlops.feature_engineering.storage import load_state
+        from databricks_mlops.runtime import get_runtime
+        from databricks_mlops.runtime.task_values import set_task_value
+
+        args = parse_task_arguments("mlops-train", argv)
+        trainer = _trainer(args)
+        config = trainer.config
+        if config.source_table is None:
+            raise ConfigError(f"{args.config}: source_table is required by the train task")
+        runtime = get_runtime()
+        state, version = None, None
+        if config.feature_table:
+            version = int(
+                runtime.delta_table(config.feature_table).history(1).collect()[0]["version"]
+            )
+            state = load_state(runtime, config.feature_table, version=version)
+        run = trainer.train_from_frame(
+            runtime.read_delta(config.source_table), state, feature_table_version=version
+        )
+        set_task_value("run_id", run.run_id)
+        set_task_value("model_uri", run.model_uri)
+        test = run.metrics_for("test")
+        shown = ", ".join(f"{name} {value:.4f}" for name, value in sorted(test.items()))
+        print(f"train: run {run.run_id}; test metrics: {shown}")
+
+    run_task(body)
+
+
+def _run_id(args: TaskArguments) -> str:
+    from databricks_mlops.errors import ConfigError
+    from databricks_mlops.runtime.task_values import get_task_value
+
+    run_id = args.variables.pop("run_id", "") or get_task_value("train", "run_id", "")
+    if not run_id:
+        raise ConfigError("no training run: pass --run_id={{tasks.train.values.run_id}}")
+    return str(run_id)
+
+
+def evaluate_main(argv: Sequence[str] | None = None) -> None:
+    def body() -> None:
+        from databricks_mlops.model_training import EvaluationGateError
+        from databricks_mlops.runtime.task_values import set_task_value
+
+        args = parse_task_arguments("mlops-evaluate", argv)
+        run_id = _run_id(args)
+        trainer = _trainer(args)
+        verdict = trainer.evaluate(run_id)
+        set_task_value("gates_passed", verdict.passed)
+        print(f"evaluate: run {run_id}\n{verdict.describe()}")
+        if not verdict.passed and trainer.config.gate_mode == "block":
+            failures = [check.describe() for check in verdict.failures]
+            raise EvaluationGateError(
+                f"candidate run {run_id} failed its gates: {'; '.join(failures)}",
+                failures=failures,
+                run_id=run_id,
+            )
+
+    run_task(body)
+
+
+def register_main(argv: Sequence[str] | None = None) -> None:
+    def body() -> None:
+        from databricks_mlops.runtime.task_values import set_task_value
+
+        args = parse_task_arguments("mlops-register", argv)
+        run_id = _run_id(args)
+        trainer = _trainer(args)
+        version = trainer.register(run_id)
+        set_task_value("model_version", str(version.version))
+        print(
+            f"register: {trainer.config.registry_model_name} version {version.version} "
+            f"is @challenger (from run {run_id})"
+        )
+
+    run_task(body)
