@@ -43,6 +43,7 @@ demo: setup
 	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run data_ingestion --target dev
 	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run feature_engineering --target dev
 	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run model_training --target dev
+	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run model_deployment --target dev
 	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops table main.churn_dev.customers_bronze main.churn_dev.customer_features
 
 clean:

@@ -63,6 +63,10 @@ def test_root_bundle_data_ingestion_job_runs_locally_and_is_idempotent(
     runtime.configure_mlflow()
     version = MlflowClient().get_model_version_by_alias("main.churn_dev.churn_model", "challenger")
     assert version.tags["gate.verdict"] == "passed"
+    promoted = runner.invoke(app, ["run", "model_deployment", "-C", str(REPO)])
+    assert promoted.exit_code == 0, promoted.output
+    champion = MlflowClient().get_model_version_by_alias("main.churn_dev.churn_model", "champion")
+    assert champion.version == version.version
     shown = runner.invoke(app, ["table", "main.churn_dev.customers_bronze"])
     assert shown.exit_code == 0, shown.output
     assert f"main.churn_dev.customers_bronze: {counts[0]} rows" in shown.output

@@ -71,7 +71,6 @@ class PlannedCheck:
     severity: Severity
     condition: str
     dataset_level: bool
-    quarantine: bool
     expectation: Expectation
     read: Reader
     # Native expectations keep GX's verdict (``mostly`` may let some failures pass);
@@ -233,7 +232,6 @@ def _planned(
         severity=rule.severity,
         condition=rule.condition,
         dataset_level=prepared.dataset_level,
-        quarantine=rule.quarantine,
         expectation=expectation,
         read=read,
     )
@@ -321,7 +319,6 @@ def plan_native(index: int, spec: GxExpectation, name: str) -> PlannedCheck:
         severity=spec.severity,
         condition=_render_call(spec.type, spec.kwargs),
         dataset_level=False,
-        quarantine=False,
         expectation=expectation,
         read=_read_native,
         verdict_from_gx=True,

@@ -1,0 +1,1 @@
+"""Deployment: promotion of the challenger (serving endpoints and rollout come next)."""

@@ -1,0 +1,54 @@
+"""Promote ``challenger`` to ``champion`` when its recorded gate verdict passed.
+
+The previous champion's version is kept in a tag on the new champion
+(``mlops.previous_champion``) so a rollback knows where to return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from databricks_mlops.errors import MLOpsError
+from databricks_mlops.model_training.registry import CHALLENGER, CHAMPION, version_by_alias
+
+PREVIOUS_CHAMPION_TAG = "mlops.previous_champion"
+
+
+class PromotionError(MLOpsError):
+    """The challenger cannot become champion (missing, or its gates did not pass)."""
+
+
+@dataclass(frozen=True)
+class Promotion:
+    model_name: str
+    champion_version: str
+    previous_champion: str | None
+    changed: bool
+
+
+def promote_challenger(model_name: str) -> Promotion:
+    from mlflow import MlflowClient
+
+    challenger = version_by_alias(model_name, CHALLENGER)
+    if challenger is None:
+        raise PromotionError(
+            f"{model_name} has no @{CHALLENGER} version: run the model_training job first"
+        )
+    verdict = challenger.tags.get("gate.verdict")
+    if verdict != "passed":
+        reason = challenger.tags.get("gate.reason", "no gate verdict recorded")
+        raise PromotionError(
+            f"{model_name} version {challenger.version} (@{CHALLENGER}) cannot be promoted: "
+            f"its evaluation gates {verdict or 'were not run'} ({reason})"
+        )
+    champion = version_by_alias(model_name, CHAMPION)
+    if champion is not None and champion.version == challenger.version:
+        return Promotion(model_name, str(challenger.version), None, changed=False)
+    client = MlflowClient()
+    previous = str(champion.version) if champion is not None else None
+    if previous is not None:
+        client.set_model_version_tag(
+            model_name, challenger.version, PREVIOUS_CHAMPION_TAG, previous
+        )
+    client.set_registered_model_alias(model_name, CHAMPION, challenger.version)
+    return Promotion(model_name, str(challenger.version), previous, changed=True)

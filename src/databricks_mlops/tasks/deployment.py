@@ -1,0 +1,30 @@
+"""``mlops-promote``: the first task of the model_deployment job."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from databricks_mlops.tasks.arguments import parse_task_arguments, run_task
+
+
+def promote_main(argv: Sequence[str] | None = None) -> None:
+    def body() -> None:
+        from databricks_mlops.deployment.promotion import promote_challenger
+        from databricks_mlops.models.deployment import DeploymentConfig
+        from databricks_mlops.runtime import get_runtime
+        from databricks_mlops.runtime.task_values import set_task_value
+
+        args = parse_task_arguments("mlops-promote", argv)
+        config = DeploymentConfig.from_yaml(args.config, args.variables)
+        get_runtime().configure_mlflow()
+        promoted = promote_challenger(config.model_name)
+        set_task_value("champion_version", promoted.champion_version)
+        if promoted.changed:
+            print(
+                f"promote: {config.model_name} version {promoted.champion_version} is @champion "
+                f"(previous champion: {promoted.previous_champion or 'none'})"
+            )
+        else:
+            print(f"promote: version {promoted.champion_version} already is @champion")
+
+    run_task(body)
