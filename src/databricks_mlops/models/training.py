@@ -212,6 +212,11 @@ class TrainingConfig(StrictModel):
             _check_metric("gates", gate.metric, known, self.model_type)
         if self.tuning is not None and self.tuning.metric is not None:
             _check_metric("tuning.metric", self.tuning.metric, known, self.model_type)
+        if self.source_table and self.label_table:
+            raise ValueError(
+                "give source_table (raw rows; the model applies the feature state) or "
+                "label_table (labels joined point-in-time to feature_table rows), not both"
+            )
         if self.label_table and not self.feature_table:
             raise ValueError("label_table needs feature_table (labels are joined to it)")
         if self.primary_metric is None:

@@ -25,6 +25,7 @@ def _trainer(args: TaskArguments) -> ModelTrainer:
 def train_main(argv: Sequence[str] | None = None) -> None:
     def body() -> None:
         from databricks_mlops.errors import ConfigError
+        from databricks_mlops.feature_engineering.point_in_time import point_in_time_join
         from databricks_mlops.feature_engineering.storage import load_state
         from databricks_mlops.runtime import get_runtime
         from databricks_mlops.runtime.task_values import set_task_value
@@ -32,18 +33,34 @@ def train_main(argv: Sequence[str] | None = None) -> None:
         args = parse_task_arguments("mlops-train", argv)
         trainer = _trainer(args)
         config = trainer.config
-        if config.source_table is None:
-            raise ConfigError(f"{args.config}: source_table is required by the train task")
         runtime = get_runtime()
         state, version = None, None
         if config.feature_table:
-            version = int(
-                runtime.delta_table(config.feature_table).history(1).collect()[0]["version"]
-            )
+            history = runtime.delta_table(config.feature_table).history(1).collect()
+            version = int(history[0]["version"])
             state = load_state(runtime, config.feature_table, version=version)
-        run = trainer.train_from_frame(
-            runtime.read_delta(config.source_table), state, feature_table_version=version
-        )
+        if config.source_table is not None:
+            # Raw rows: the logged model applies the feature state itself (serves raw columns).
+            run = trainer.train_from_frame(
+                runtime.read_delta(config.source_table), state, feature_table_version=version
+            )
+        elif config.label_table is not None and config.feature_table and state is not None:
+            # Feature-table rows as of each label's time (no leakage from later rows).
+            rows = point_in_time_join(
+                runtime.read_delta(config.label_table),
+                runtime.read_delta(config.feature_table, version=version),
+                keys=state.primary_keys,
+                label_timestamp=config.label_timestamp_column or state.timestamp_column,
+                feature_timestamp=state.timestamp_column,
+            )
+            run = trainer.train_from_frame(
+                rows, state, features_applied=True, feature_table_version=version
+            )
+        else:
+            raise ConfigError(
+                f"{args.config}: the train task needs source_table, "
+                "or label_table together with feature_table"
+            )
         set_task_value("run_id", run.run_id)
         set_task_value("model_uri", run.model_uri)
         test = run.metrics_for("test")
