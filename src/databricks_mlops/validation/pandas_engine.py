@@ -38,20 +38,7 @@ def validate_pandas(
                     {str(k): (None if _is_missing(v) else v) for k, v in record.items()}
                     for record in head.astype(object).to_dict("records")
                 ]
-        # "quarantined" is only said once rows were actually moved (validation.run does that).
-        outcome = "passed" if failed == 0 else "failed"
-        results.append(
-            RuleResult(
-                name=rule.rule.name,
-                severity=rule.rule.severity,
-                condition=rule.rule.condition,
-                dataset_level=rule.dataset_level,
-                failed_count=failed,
-                total_count=total,
-                outcome=outcome,
-                sample_failures=samples,
-            )
-        )
+        results.append(RuleResult.from_counts(rule, failed=failed, total=total, samples=samples))
     return ValidationResult(
         total_rows=total_rows,
         rule_results=results,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from databricks_mlops.models.validation import Severity
+
+if TYPE_CHECKING:
+    from databricks_mlops.validation.rules import PreparedRule
 
 RuleOutcome = Literal["passed", "failed", "quarantined"]
 
@@ -27,6 +30,28 @@ class RuleResult(BaseModel):
     @property
     def passed(self) -> bool:
         return self.outcome != "failed"
+
+    @classmethod
+    def from_counts(
+        cls,
+        rule: PreparedRule,
+        *,
+        failed: int,
+        total: int,
+        samples: list[dict[str, Any]] | None = None,
+    ) -> RuleResult:
+        """A rule's result from its counts. "quarantined" is only set once rows were
+        actually moved (``validation.run`` does that), so an engine says "failed"."""
+        return cls(
+            name=rule.rule.name,
+            severity=rule.rule.severity,
+            condition=rule.rule.condition,
+            dataset_level=rule.dataset_level,
+            failed_count=failed,
+            total_count=total,
+            outcome="passed" if failed == 0 else "failed",
+            sample_failures=samples or [],
+        )
 
     @property
     def failed_fraction(self) -> float:

@@ -56,7 +56,12 @@ def validate_spark(
 
     samples = _sample_failures(df, prepared, conditions, failed_counts, sample_failures)
     results = [
-        _rule_result(rule, failed, 1 if rule.dataset_level else total_rows, samples.get(index, []))
+        RuleResult.from_counts(
+            rule,
+            failed=failed,
+            total=1 if rule.dataset_level else total_rows,
+            samples=samples.get(index, []),
+        )
         for index, (rule, failed) in enumerate(zip(prepared, failed_counts, strict=True))
     ]
     return ValidationResult(
@@ -64,24 +69,6 @@ def validate_spark(
         rule_results=results,
         engine="spark",
         duration_seconds=time.perf_counter() - started,
-    )
-
-
-def _rule_result(
-    prepared: PreparedRule, failed: int, total: int, samples: list[dict[str, Any]]
-) -> RuleResult:
-    rule = prepared.rule
-    # "quarantined" is only said once rows were actually moved (validation.run does that).
-    outcome = "passed" if failed == 0 else "failed"
-    return RuleResult(
-        name=rule.name,
-        severity=rule.severity,
-        condition=rule.condition,
-        dataset_level=prepared.dataset_level,
-        failed_count=failed,
-        total_count=total,
-        outcome=outcome,
-        sample_failures=samples,
     )
 
 
