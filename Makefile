@@ -44,7 +44,8 @@ demo: setup
 	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run feature_engineering --target dev
 	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run model_training --target dev
 	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run model_deployment --target dev
-	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops table main.churn_dev.customers_bronze main.churn_dev.customer_features
+	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run batch_inference --target dev
+	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops table main.churn_dev.customers_bronze main.churn_dev.customer_features main.churn_dev.churn_inference_log
 
 clean:
 	rm -rf .mlops dist .pytest_cache .mypy_cache .ruff_cache

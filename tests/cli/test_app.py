@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from pyspark.sql import SparkSession
 from typer.testing import CliRunner
 
@@ -67,6 +68,20 @@ def test_root_bundle_data_ingestion_job_runs_locally_and_is_idempotent(
     assert promoted.exit_code == 0, promoted.output
     champion = MlflowClient().get_model_version_by_alias("main.churn_dev.churn_model", "champion")
     assert champion.version == version.version
+    # Batch inference with @champion, twice: the log is not duplicated, and its predictions
+    # are what the registered model returns for the same raw rows.
+    for _ in range(2):
+        scored = runner.invoke(app, ["run", "batch_inference", "-C", str(REPO)])
+        assert scored.exit_code == 0, scored.output
+    log = spark.table(runtime.table("main.churn_dev.churn_inference_log"))
+    assert log.count() == counts[1]
+    import mlflow
+
+    sample = spark.table(runtime.table("main.churn_dev.customers_bronze")).limit(25).toPandas()
+    direct = mlflow.pyfunc.load_model("models:/main.churn_dev.churn_model@champion").predict(sample)
+    logged = log.where(log.customer_id.isin(list(sample.customer_id))).toPandas()
+    by_id = dict(zip(logged.customer_id, logged.probability, strict=True))
+    assert [by_id[c] for c in sample.customer_id] == pytest.approx(list(direct["probability"]))
     shown = runner.invoke(app, ["table", "main.churn_dev.customers_bronze"])
     assert shown.exit_code == 0, shown.output
     assert f"main.churn_dev.customers_bronze: {counts[0]} rows" in shown.output

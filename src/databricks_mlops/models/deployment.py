@@ -102,3 +102,19 @@ def _endpoint_name_for(model_name: str) -> str:
     """A valid endpoint name from a (possibly three-level) registered model name."""
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", model_name.split(".")[-1]).strip("-_")
     return (name or "model")[:63]
+
+
+class BatchInferenceConfig(StrictModel):
+    """Score a table with a registered model and keep every prediction in a log table."""
+
+    model_name: str = Field(description="Registered model name.")
+    model_alias: str = Field("champion", description="Alias scored (champion by default).")
+    input_table: str = Field(description="Rows to score (raw columns, as the model takes them).")
+    output_table: str = Field(
+        description="Inference log: inputs' keys, predictions, model version."
+    )
+    key_columns: list[str] = Field(min_length=1, description="Identify a scored row.")
+    timestamp_column: str | None = Field(None, description="Event time kept in the log.")
+    keep_columns: list[str] = Field(
+        default_factory=list, description="Input columns copied to the log (for monitoring)."
+    )

@@ -28,3 +28,25 @@ def promote_main(argv: Sequence[str] | None = None) -> None:
             print(f"promote: version {promoted.champion_version} already is @champion")
 
     run_task(body)
+
+
+def score_main(argv: Sequence[str] | None = None) -> None:
+    """``mlops-score``: the batch_inference job."""
+
+    def body() -> None:
+        from databricks_mlops.deployment.batch import score_table
+        from databricks_mlops.models.deployment import BatchInferenceConfig
+        from databricks_mlops.runtime import get_runtime
+        from databricks_mlops.runtime.task_values import set_task_value
+
+        args = parse_task_arguments("mlops-score", argv)
+        config = BatchInferenceConfig.from_yaml(args.config, args.variables)
+        scoring = score_table(get_runtime(), config)
+        set_task_value("rows_scored", scoring.rows_scored)
+        set_task_value("model_version", scoring.model_version)
+        print(
+            f"score: {scoring.rows_scored} rows of {config.input_table} scored with "
+            f"{scoring.model_uri} into {scoring.log_table} (version {scoring.log_version})"
+        )
+
+    run_task(body)

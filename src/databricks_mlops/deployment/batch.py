@@ -1,0 +1,107 @@
+"""Batch inference: score a table with ``models:/NAME@alias`` through ``spark_udf``.
+
+The log is written by MERGE on (keys, timestamp, model version), so re-scoring the same
+rows with the same model replaces their predictions instead of duplicating them, and a
+new model version adds its own rows next to the old ones (what monitoring compares).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from databricks_mlops.errors import MLOpsError
+from databricks_mlops.expressions.sql_backend import sql_identifier
+from databricks_mlops.model_training.registry import version_by_alias
+from databricks_mlops.models.deployment import BatchInferenceConfig
+from databricks_mlops.runtime import Runtime
+
+
+class BatchInferenceError(MLOpsError):
+    """The table cannot be scored (no such model alias, missing input columns...)."""
+
+
+@dataclass(frozen=True)
+class BatchScoring:
+    model_uri: str
+    model_version: str
+    rows_scored: int
+    log_table: str
+    log_version: int
+
+
+def score_table(runtime: Runtime, config: BatchInferenceConfig) -> BatchScoring:
+    import mlflow
+
+    runtime.configure_mlflow()
+    version = version_by_alias(config.model_name, config.model_alias)
+    if version is None:
+        raise BatchInferenceError(
+            f"{config.model_name} has no @{config.model_alias} version to score with"
+        )
+    model_uri = f"models:/{config.model_name}/{version.version}"
+    inputs = runtime.read_delta(config.input_table)
+    model_inputs, outputs = _signature_columns(model_uri)
+    model_inputs = model_inputs or inputs.columns
+    missing = [c for c in [*config.key_columns, *model_inputs] if c not in inputs.columns]
+    if missing:
+        raise BatchInferenceError(f"{config.input_table} lacks columns the model needs: {missing}")
+    outputs = outputs or ["prediction"]
+    # The model returns a frame (prediction [, probability]): one struct column per row.
+    udf = mlflow.pyfunc.spark_udf(
+        runtime.spark,
+        model_uri,
+        result_type=", ".join(f"{name} double" for name in outputs),
+        env_manager="local",
+    )
+    scored = inputs.withColumn("__mlops_scores", udf(F.struct(*[F.col(c) for c in model_inputs])))
+    event = [config.timestamp_column] if config.timestamp_column else []
+    keep = list(dict.fromkeys([*config.key_columns, *event, *config.keep_columns]))
+    log = scored.select(
+        *keep,
+        *[F.col(f"__mlops_scores.{name}").alias(name) for name in outputs],
+        F.lit(str(version.version)).alias("model_version"),
+        F.lit(config.model_name).alias("model_name"),
+        F.current_timestamp().alias("scored_at"),
+    )
+    _merge_log(runtime, log, [*config.key_columns, *event, "model_version"], config.output_table)
+    history = runtime.delta_table(config.output_table).history(1).collect()[0]
+    metrics = history["operationMetrics"] or {}
+    rows = (
+        int(metrics.get("numOutputRows", 0))
+        + int(metrics.get("numTargetRowsInserted", 0))
+        + int(metrics.get("numTargetRowsUpdated", 0))
+    )
+    return BatchScoring(
+        model_uri, str(version.version), rows, config.output_table, int(history["version"])
+    )
+
+
+def _merge_log(runtime: Runtime, log: DataFrame, keys: list[str], table: str) -> None:
+    if not runtime.delta_exists(table):
+        runtime.write_delta(log.write.format("delta").mode("overwrite"), table)
+        return
+    on = " AND ".join(f"t.{sql_identifier(k)} <=> s.{sql_identifier(k)}" for k in keys)
+    (
+        runtime.delta_table(table)
+        .alias("t")
+        .merge(log.alias("s"), on)
+        .withSchemaEvolution()
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute()
+    )
+
+
+def _signature_columns(model_uri: str) -> tuple[list[str], list[str]]:
+    """The model's input and output column names, from its logged signature."""
+    from mlflow.models import get_model_info
+
+    signature = get_model_info(model_uri).signature
+    if signature is None:
+        return [], []
+    inputs = [str(n) for n in signature.inputs.input_names()] if signature.inputs else []
+    outputs = [str(n) for n in signature.outputs.input_names()] if signature.outputs else []
+    return inputs, outputs
