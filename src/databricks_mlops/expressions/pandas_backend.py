@@ -166,7 +166,9 @@ class _PandasEvaluator:
         if expr_type in (ExprType.NUMBER, ExprType.NULL):
             return series.astype("Float64")
         if expr_type is ExprType.STRING and series.dtype == object:
-            return _arrow_strings(series)
+            # Comparisons, `in` and null checks are as fast on object strings; only the
+            # .str methods convert to Arrow (string_method), so unused columns never pay.
+            return series
         return series.astype("string[pyarrow]")
 
     def binary(self, op: str, left: pd.Series, right: pd.Series) -> pd.Series:
@@ -236,7 +238,10 @@ class _PandasEvaluator:
         return pd.Series(pd.arrays.BooleanArray(values, missing), index=self.index)
 
     def string_method(self, node: StringMethod) -> pd.Series:
-        text = self.evaluate(node.receiver).astype("string[pyarrow]").str
+        receiver = self.evaluate(node.receiver)
+        if receiver.dtype == object:
+            receiver = _arrow_strings(receiver)
+        text = receiver.astype("string[pyarrow]").str
         argument = string_argument(node)
         match node.method:
             case "contains":
