@@ -40,11 +40,8 @@ bundle: setup
 demo: setup
 	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops sample-data churn --rows 5000 \
 		--out /Volumes/main/churn_dev/raw/customers.csv
-	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run data_ingestion --target dev
-	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run feature_engineering --target dev
-	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run model_training --target dev
-	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run model_deployment --target dev
-	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run batch_inference --target dev
+	# Every stage job chained by run_job_task, in one process (one Spark session).
+	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run mlops_workflow --target dev
 	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops table main.churn_dev.customers_bronze main.churn_dev.customer_features main.churn_dev.churn_inference_log
 
 clean:
