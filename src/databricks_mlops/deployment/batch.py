@@ -69,11 +69,12 @@ def score_table(runtime: Runtime, config: BatchInferenceConfig) -> BatchScoring:
     _merge_log(runtime, log, [*config.key_columns, *event, "model_version"], config.output_table)
     history = runtime.delta_table(config.output_table).history(1).collect()[0]
     metrics = history["operationMetrics"] or {}
-    rows = (
-        int(metrics.get("numOutputRows", 0))
-        + int(metrics.get("numTargetRowsInserted", 0))
-        + int(metrics.get("numTargetRowsUpdated", 0))
-    )
+    if history["operation"] == "MERGE":  # numOutputRows also counts rows merely copied
+        rows = int(metrics.get("numTargetRowsInserted", 0)) + int(
+            metrics.get("numTargetRowsUpdated", 0)
+        )
+    else:
+        rows = int(metrics.get("numOutputRows", 0))
     return BatchScoring(
         model_uri, str(version.version), rows, config.output_table, int(history["version"])
     )
