@@ -60,3 +60,13 @@ def test_targets_point_tasks_at_their_own_schema() -> None:
         schemas[target] = task["python_wheel_task"]["named_parameters"]["schema"]
         assert task["python_wheel_task"]["named_parameters"]["config"] == f"{REPO}/configs/data.yml"
     assert schemas == {"dev": "churn_dev", "staging": "churn_staging", "prod": "churn_prod"}
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.yml")), ids=lambda p: p.name)
+def test_every_reference_config_loads_with_its_schema(path: Path) -> None:
+    from databricks_mlops.models.config import CONFIG_KINDS
+
+    kind = next(k for k in CONFIG_KINDS if path.stem.startswith(k))
+    variables = {"catalog": "main", "schema": "churn_dev", "experiment_name": "/Shared/x"}
+    config = CONFIG_KINDS[kind].from_yaml(path, variables)
+    assert "${" not in config.model_dump_json()  # every variable was resolved

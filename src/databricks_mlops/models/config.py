@@ -11,7 +11,7 @@ from databricks_mlops.models.data import (
     RenameColumns,
     TransformStep,
 )
-from databricks_mlops.models.deployment import DeploymentConfig, ServingConfig
+from databricks_mlops.models.deployment import BatchInferenceConfig, DeploymentConfig, ServingConfig
 from databricks_mlops.models.features import FeatureConfig, TransformationType
 from databricks_mlops.models.monitoring import AlertConfig, DriftConfig, MonitoringConfig
 from databricks_mlops.models.pipeline import NotificationConfig, PipelineConfig, ScheduleConfig
@@ -21,6 +21,7 @@ from databricks_mlops.models.validation import Severity, ValidationRule
 __all__ = [
     "AddIngestionTimestamp",
     "AlertConfig",
+    "BatchInferenceConfig",
     "CastColumns",
     "DataConfig",
     "Deduplicate",
@@ -50,6 +51,7 @@ CONFIG_KINDS: dict[str, type[StrictModel]] = {
     "feature": FeatureConfig,
     "training": TrainingConfig,
     "deployment": DeploymentConfig,
+    "inference": BatchInferenceConfig,
     "monitoring": MonitoringConfig,
     "pipeline": PipelineConfig,
 }
