@@ -29,7 +29,14 @@ from databricks_mlops.utils.auth import WorkspaceConfig
 EXAMPLES = Path(__file__).parent / "seed_examples"
 
 
-@pytest.mark.parametrize("kind", sorted(CONFIG_KINDS))
+SEED_KINDS = ["data", "deployment", "feature", "monitoring", "pipeline", "training"]
+
+
+def test_the_seed_reference_has_six_examples() -> None:
+    assert sorted(p.stem for p in EXAMPLES.glob("*.yml")) == SEED_KINDS
+
+
+@pytest.mark.parametrize("kind", SEED_KINDS)
 def test_every_seed_yaml_example_loads(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T/B/X")
     config = CONFIG_KINDS[kind].from_yaml(EXAMPLES / f"{kind}.yml")
