@@ -46,7 +46,8 @@ _DTYPES = {
     ExprType.NULL: "Float64",
 }
 
-_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+# The language's comparison operators as Python callables (also used by the GX engine).
+COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq,
     "!=": operator.ne,
     ">": operator.gt,
@@ -176,8 +177,8 @@ class _PandasEvaluator:
             return left.astype("boolean") & right.astype("boolean")
         if op == "or":
             return left.astype("boolean") | right.astype("boolean")
-        if op in _COMPARISONS:
-            return self.compare(_COMPARISONS[op], left, right)
+        if op in COMPARISONS:
+            return self.compare(COMPARISONS[op], left, right)
         return self.arithmetic(op, left, right)
 
     def compare(

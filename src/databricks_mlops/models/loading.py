@@ -19,7 +19,7 @@ from pydantic_core import ErrorDetails
 from databricks_mlops.errors import ConfigError, did_you_mean
 from databricks_mlops.models.base import SUBSTITUTED
 from databricks_mlops.models.substitution import UnsetVariableError, substitute
-from databricks_mlops.models.yaml_source import Loc, YamlSource, read_yaml
+from databricks_mlops.models.yaml_source import Loc, YamlSource, dotted_path, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -94,7 +94,7 @@ def _substitute_value(
             return substitute(value, variables, own)
         except UnsetVariableError as exc:
             line = source.line_of(loc)
-            raise ConfigError(f"{source.path}:{line}: {_dotted(loc)}: {exc}") from None
+            raise ConfigError(f"{source.path}:{line}: {dotted_path(loc)}: {exc}") from None
     if isinstance(value, dict):
         return {
             k: _substitute_value(v, (*loc, str(k)), source, variables, own)
@@ -115,18 +115,18 @@ def _describe(model: type[BaseModel], source: YamlSource, data: Any, error: Erro
         known = _field_names(_annotation_at(model, loc[:-1], data))
         hint = did_you_mean(key, known)
         line = source.line_of(loc, key=True)
-        return f"{source.path}:{line}: {_dotted(loc)}: unknown field{hint}"
+        return f"{source.path}:{line}: {dotted_path(loc)}: unknown field{hint}"
     if kind == "union_tag_invalid":
         tag = str(error.get("ctx", {}).get("tag"))
         expected = [
             t.strip(" '") for t in str(error.get("ctx", {}).get("expected_tags")).split(",")
         ]
         return (
-            f"{source.path}:{source.line_of((*loc, 'type'))}: {_dotted(loc)}.type: unknown type "
+            f"{source.path}:{source.line_of((*loc, 'type'))}: {dotted_path(loc)}.type: unknown type "
             f"{tag!r}{did_you_mean(tag, expected)}; expected one of: {', '.join(expected)}"
         )
     if kind == "missing":
-        return f"{source.path}:{source.line_of(loc)}: {_dotted(loc)}: required field is missing"
+        return f"{source.path}:{source.line_of(loc)}: {dotted_path(loc)}: required field is missing"
     message = _EXPECTED.get(kind, error["msg"][0].lower() + error["msg"][1:])
     if kind.startswith("value_error"):
         message = error["msg"].removeprefix("Value error, ")
@@ -135,7 +135,7 @@ def _describe(model: type[BaseModel], source: YamlSource, data: Any, error: Erro
         shown = ", got a value (hidden: secret)"
     elif kind in _EXPECTED or kind in ("literal_error", "enum"):
         shown = f", got {_short_repr(error['input'])}"
-    return f"{source.path}:{source.line_of(loc)}: {_dotted(loc) or '(top level)'}: {message}{shown}"
+    return f"{source.path}:{source.line_of(loc)}: {dotted_path(loc) or '(top level)'}: {message}{shown}"
 
 
 def _data_loc(raw: tuple[str | int, ...], data: Any) -> Loc:
@@ -235,13 +235,6 @@ def _aliases(info: Any) -> list[str]:
     elif isinstance(info.validation_alias, AliasChoices):
         found.extend(c for c in info.validation_alias.choices if isinstance(c, str))
     return found
-
-
-def _dotted(loc: Loc) -> str:
-    text = ""
-    for segment in loc:
-        text += f"[{segment}]" if isinstance(segment, int) else (f".{segment}" if text else segment)
-    return text
 
 
 def _short_repr(value: Any) -> str:

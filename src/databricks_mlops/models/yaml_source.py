@@ -17,6 +17,14 @@ from databricks_mlops.errors import ConfigError
 Loc = tuple[str | int, ...]
 
 
+def dotted_path(loc: Loc) -> str:
+    """``("tasks", 0, "name")`` -> ``tasks[0].name``: how a field is named in messages."""
+    text = ""
+    for segment in loc:
+        text += f"[{segment}]" if isinstance(segment, int) else (f".{segment}" if text else segment)
+    return text
+
+
 @dataclass
 class YamlSource:
     path: Path

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from databricks_mlops.errors import BundleError, did_you_mean
+from databricks_mlops.models.yaml_source import dotted_path
 
 # The CLI's reference pattern: dotted keys of letters/digits joined by - or _, with [n].
 _KEY = r"[a-zA-Z]+(?:[-_]?[a-zA-Z0-9]+)*"
@@ -31,13 +32,6 @@ class Unresolvable:
     """A value that exists only in the workspace (a ``lookup:`` variable)."""
 
     reason: str
-
-
-def format_path(path: Path) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
 
 
 def parse_reference(reference: str) -> Path:
@@ -73,7 +67,7 @@ class ReferenceResolver:
         if path in self._in_progress:
             cycle = [*self._in_progress[self._in_progress.index(path) :], path]
             raise BundleError(
-                "Cycle in bundle references: " + " -> ".join(format_path(p) for p in cycle)
+                "Cycle in bundle references: " + " -> ".join(dotted_path(p) for p in cycle)
             )
         self._in_progress.append(path)
         try:
@@ -177,7 +171,7 @@ class ReferenceResolver:
             return f"variable '{part}' is not declared under 'variables'" + did_you_mean(
                 str(part), names
             )
-        parent = format_path(target[:depth]) or "the bundle"
+        parent = dotted_path(target[:depth]) or "the bundle"
         if isinstance(node, dict):
             keys = [str(k) for k in node]
             return f"{parent} has no '{part}'" + did_you_mean(str(part), keys)
@@ -186,6 +180,6 @@ class ReferenceResolver:
         return f"{parent} is a value, it has no '{part}'"
 
     def _where(self, path: Path) -> str:
-        shown = format_path(path) or "the bundle"
+        shown = dotted_path(path) or "the bundle"
         source = self._locate(path)
         return f"{shown} ({source})" if source else shown

@@ -17,7 +17,6 @@ GX is imported lazily: this module is imported only by the GX engine, itself laz
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from databricks_mlops.expressions.nodes import (
     FunctionCall,
     Literal,
 )
+from databricks_mlops.expressions.pandas_backend import COMPARISONS
 from databricks_mlops.models.validation import GxExpectation, Severity
 
 if TYPE_CHECKING:
@@ -50,14 +50,6 @@ RULE_FLAG_PREFIX = "__mlops_rule_"
 META_KEY = "databricks_mlops"
 """Key in each expectation's ``meta`` that says which check it is (results come back unordered)."""
 
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "==": operator.eq,
-    "!=": operator.ne,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "<": operator.lt,
-    "<=": operator.le,
-}
 # ``5 < row_count`` reads as ``row_count > 5``.
 _MIRRORED = {"==": "==", "!=": "!=", ">": "<", ">=": "<=", "<": ">", "<=": ">="}
 
@@ -147,7 +139,7 @@ def _read_compared(
 
     def read(result: Mapping[str, Any], success: bool, total_rows: int) -> tuple[int, int]:
         value = metric(result)
-        return (0 if value is not None and _COMPARE[op](value, bound) else 1), 1
+        return (0 if value is not None and COMPARISONS[op](value, bound) else 1), 1
 
     return read
 
@@ -272,7 +264,7 @@ def _native_dataset_check(
 
 def _metric_comparison(expression: Expression) -> tuple[Expression, str, float] | None:
     """``metric <op> number`` (either way round) as (metric, op, number)."""
-    if not isinstance(expression, Binary) or expression.op not in _COMPARE:
+    if not isinstance(expression, Binary) or expression.op not in COMPARISONS:
         return None
     left, right, op = expression.left, expression.right, expression.op
     if isinstance(left, Literal):
