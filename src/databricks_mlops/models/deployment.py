@@ -10,6 +10,38 @@ from pydantic import AliasChoices, Field, model_validator
 from databricks_mlops.models.base import StrictModel
 
 
+class SmokeTestConfig(StrictModel):
+    """Requests sent to a new version before (and while) it takes traffic."""
+
+    enabled: bool = True
+    rows: int = Field(3, ge=1, description="Rows of the model's input example sent per check.")
+    max_latency_ms: float | None = Field(
+        None, gt=0, description="Fail the check when a request takes longer than this."
+    )
+
+
+class RolloutConfig(StrictModel):
+    """Blue/green: the new version serves beside the old, traffic moves in steps."""
+
+    traffic_steps: list[int] = Field(
+        default_factory=lambda: [10, 50, 100],
+        description="Percent of traffic on the new version at each step; ends at 100.",
+    )
+    smoke_test: SmokeTestConfig = Field(default_factory=SmokeTestConfig)
+    wait_timeout_seconds: int = Field(
+        1200, gt=0, description="Longest wait for an endpoint update to become ready."
+    )
+
+    @model_validator(mode="after")
+    def _steps(self) -> RolloutConfig:
+        steps = self.traffic_steps
+        if not steps or steps[-1] != 100:
+            raise ValueError(f"traffic_steps {steps} must end at 100")
+        if any(not 0 < step <= 100 for step in steps) or steps != sorted(set(steps)):
+            raise ValueError(f"traffic_steps {steps} must rise strictly within 1..100")
+        return self
+
+
 class ServingConfig(StrictModel):
     """A Model Serving endpoint (locally: the MLflow scoring server on 127.0.0.1)."""
 
@@ -29,6 +61,10 @@ class ServingConfig(StrictModel):
     timeout_seconds: int = Field(300, gt=0)
     environment_variables: dict[str, str] = Field(default_factory=dict)
     tags: dict[str, str] = Field(default_factory=dict)
+    inference_log: bool = Field(
+        False, description="Keep requests and responses in an AI Gateway inference table."
+    )
+    rollout: RolloutConfig = Field(default_factory=RolloutConfig)
 
     @model_validator(mode="after")
     def _replicas(self) -> ServingConfig:
