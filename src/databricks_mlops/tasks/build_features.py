@@ -7,25 +7,39 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from databricks_mlops.tasks.arguments import parse_task_arguments, run_task
+
+if TYPE_CHECKING:
+    from databricks_mlops.feature_engineering.build import FeatureBuild
+    from databricks_mlops.models.features import FeatureConfig
+
+
+def run_build_features(config: FeatureConfig, *, refit: bool = False) -> FeatureBuild:
+    """The stage itself (also called by ``MLOpsWorkflow``)."""
+    from databricks_mlops.feature_engineering.build import build_feature_table
+    from databricks_mlops.runtime import get_runtime
+    from databricks_mlops.runtime.task_values import set_task_value
+
+    built = build_feature_table(get_runtime(), config, refit=refit)
+    written = built.write
+    set_task_value("feature_table", written.name)
+    set_task_value("feature_table_version", written.version)
+    set_task_value("feature_state_hash", built.state_hash)
+    return built
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     def body() -> None:
-        from databricks_mlops.feature_engineering.build import build_feature_table
         from databricks_mlops.models.features import FeatureConfig
-        from databricks_mlops.runtime import get_runtime
-        from databricks_mlops.runtime.task_values import set_task_value
 
         args = parse_task_arguments("mlops-build-features", argv)
         refit = args.variables.pop("refit", "false").strip().lower() in ("true", "1", "yes")
-        config = FeatureConfig.from_yaml(args.config, args.variables)
-        built = build_feature_table(get_runtime(), config, refit=refit)
+        built = run_build_features(
+            FeatureConfig.from_yaml(args.config, args.variables), refit=refit
+        )
         written = built.write
-        set_task_value("feature_table", written.name)
-        set_task_value("feature_table_version", written.version)
-        set_task_value("feature_state_hash", built.state_hash)
         print(
             f"build_features: {written.operation} {written.name} version {written.version} -> "
             f"{written.row_count} rows ({written.rows_inserted} inserted, {written.rows_updated} "

@@ -1,7 +1,8 @@
 """``mlops-train`` / ``mlops-evaluate`` / ``mlops-register``: the model_training job.
 
 The run id travels between the tasks as a task value (``{{tasks.train.values.run_id}}``),
-the same way locally and on Databricks.
+the same way locally and on Databricks. ``run_train`` / ``run_evaluate`` / ``run_register``
+are the stages themselves; ``MLOpsWorkflow`` calls them too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import TYPE_CHECKING
 from databricks_mlops.tasks.arguments import TaskArguments, parse_task_arguments, run_task
 
 if TYPE_CHECKING:
-    from databricks_mlops.model_training import ModelTrainer
+    from mlflow.entities.model_registry import ModelVersion
+
+    from databricks_mlops.model_training import GateVerdict, ModelTrainer, TrainingRun
 
 
 def _trainer(args: TaskArguments) -> ModelTrainer:
@@ -22,47 +25,79 @@ def _trainer(args: TaskArguments) -> ModelTrainer:
     return ModelTrainer(TrainingConfig.from_yaml(args.config, args.variables))
 
 
+def run_train(trainer: ModelTrainer, *, config_file: str = "the training config") -> TrainingRun:
+    """Train on the configured tables: raw rows (``source_table``) or labels joined to the
+    feature table point in time (``label_table`` + ``feature_table``)."""
+    from databricks_mlops.errors import ConfigError
+    from databricks_mlops.feature_engineering.point_in_time import point_in_time_join
+    from databricks_mlops.feature_engineering.storage import load_state
+    from databricks_mlops.runtime import get_runtime
+    from databricks_mlops.runtime.task_values import set_task_value
+
+    config = trainer.config
+    runtime = get_runtime()
+    state, version = None, None
+    if config.feature_table:
+        history = runtime.delta_table(config.feature_table).history(1).collect()
+        version = int(history[0]["version"])
+        state = load_state(runtime, config.feature_table, version=version)
+    if config.source_table is not None:
+        # Raw rows: the logged model applies the feature state itself (serves raw columns).
+        run = trainer.train_from_frame(
+            runtime.read_delta(config.source_table), state, feature_table_version=version
+        )
+    elif config.label_table is not None and config.feature_table and state is not None:
+        # Feature-table rows as of each label's time (no leakage from later rows).
+        rows = point_in_time_join(
+            runtime.read_delta(config.label_table),
+            runtime.read_delta(config.feature_table, version=version),
+            keys=state.primary_keys,
+            label_timestamp=config.label_timestamp_column or state.timestamp_column,
+            feature_timestamp=state.timestamp_column,
+        )
+        run = trainer.train_from_frame(
+            rows, state, features_applied=True, feature_table_version=version
+        )
+    else:
+        raise ConfigError(
+            f"{config_file}: the train task needs source_table, "
+            "or label_table together with feature_table"
+        )
+    set_task_value("run_id", run.run_id)
+    set_task_value("model_uri", run.model_uri)
+    return run
+
+
+def run_evaluate(trainer: ModelTrainer, run_id: str) -> GateVerdict:
+    """Gates against thresholds and the champion; raises when they fail in ``block`` mode."""
+    from databricks_mlops.model_training import EvaluationGateError
+    from databricks_mlops.runtime.task_values import set_task_value
+
+    verdict = trainer.evaluate(run_id)
+    set_task_value("gates_passed", verdict.passed)
+    print(f"evaluate: run {run_id}\n{verdict.describe()}")
+    if not verdict.passed and trainer.config.gate_mode == "block":
+        failures = [check.describe() for check in verdict.failures]
+        raise EvaluationGateError(
+            f"candidate run {run_id} failed its gates: {'; '.join(failures)}",
+            failures=failures,
+            run_id=run_id,
+        )
+    return verdict
+
+
+def run_register(trainer: ModelTrainer, run_id: str) -> ModelVersion:
+    from databricks_mlops.runtime.task_values import set_task_value
+
+    version = trainer.register(run_id)
+    set_task_value("model_version", str(version.version))
+    return version
+
+
 def train_main(argv: Sequence[str] | None = None) -> None:
     def body() -> None:
-        from databricks_mlops.errors import ConfigError
-        from databricks_mlops.feature_engineering.point_in_time import point_in_time_join
-        from databricks_mlops.feature_engineering.storage import load_state
-        from databricks_mlops.runtime import get_runtime
-        from databricks_mlops.runtime.task_values import set_task_value
-
         args = parse_task_arguments("mlops-train", argv)
-        trainer = _trainer(args)
-        config = trainer.config
-        runtime = get_runtime()
-        state, version = None, None
-        if config.feature_table:
-            history = runtime.delta_table(config.feature_table).history(1).collect()
-            version = int(history[0]["version"])
-            state = load_state(runtime, config.feature_table, version=version)
-        if config.source_table is not None:
-            # Raw rows: the logged model applies the feature state itself (serves raw columns).
-            run = trainer.train_from_frame(
-                runtime.read_delta(config.source_table), state, feature_table_version=version
-            )
-        elif config.label_table is not None and config.feature_table and state is not None:
-            # Feature-table rows as of each label's time (no leakage from later rows).
-            rows = point_in_time_join(
-                runtime.read_delta(config.label_table),
-                runtime.read_delta(config.feature_table, version=version),
-                keys=state.primary_keys,
-                label_timestamp=config.label_timestamp_column or state.timestamp_column,
-                feature_timestamp=state.timestamp_column,
-            )
-            run = trainer.train_from_frame(
-                rows, state, features_applied=True, feature_table_version=version
-            )
-        else:
-            raise ConfigError(
-                f"{args.config}: the train task needs source_table, "
-                "or label_table together with feature_table"
-            )
-        set_task_value("run_id", run.run_id)
-        set_task_value("model_uri", run.model_uri)
+        run = run_train(_trainer(args), config_file=str(args.config))
         test = run.metrics_for("test")
         shown = ", ".join(f"{name} {value:.4f}" for name, value in sorted(test.items()))
         print(f"train: run {run.run_id}; test metrics: {shown}")
@@ -82,35 +117,18 @@ def _run_id(args: TaskArguments) -> str:
 
 def evaluate_main(argv: Sequence[str] | None = None) -> None:
     def body() -> None:
-        from databricks_mlops.model_training import EvaluationGateError
-        from databricks_mlops.runtime.task_values import set_task_value
-
         args = parse_task_arguments("mlops-evaluate", argv)
-        run_id = _run_id(args)
-        trainer = _trainer(args)
-        verdict = trainer.evaluate(run_id)
-        set_task_value("gates_passed", verdict.passed)
-        print(f"evaluate: run {run_id}\n{verdict.describe()}")
-        if not verdict.passed and trainer.config.gate_mode == "block":
-            failures = [check.describe() for check in verdict.failures]
-            raise EvaluationGateError(
-                f"candidate run {run_id} failed its gates: {'; '.join(failures)}",
-                failures=failures,
-                run_id=run_id,
-            )
+        run_evaluate(_trainer(args), _run_id(args))
 
     run_task(body)
 
 
 def register_main(argv: Sequence[str] | None = None) -> None:
     def body() -> None:
-        from databricks_mlops.runtime.task_values import set_task_value
-
         args = parse_task_arguments("mlops-register", argv)
         run_id = _run_id(args)
         trainer = _trainer(args)
-        version = trainer.register(run_id)
-        set_task_value("model_version", str(version.version))
+        version = run_register(trainer, run_id)
         print(
             f"register: {trainer.config.registry_model_name} version {version.version} "
             f"is @challenger (from run {run_id})"
