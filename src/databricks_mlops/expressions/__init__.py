@@ -22,7 +22,7 @@ from databricks_mlops.expressions.nodes import (
 from databricks_mlops.expressions.pandas_backend import evaluate_pandas
 from databricks_mlops.expressions.parser import parse
 from databricks_mlops.expressions.registry import BACKENDS, Backend, get_backend
-from databricks_mlops.expressions.rules import CompiledRule, compile_rule
+from databricks_mlops.expressions.rules import CompiledRule, compile_rule, referenced_names
 from databricks_mlops.expressions.schemas import ColumnSchema, schema_from_pandas, schema_from_spark
 from databricks_mlops.expressions.spark_backend import to_spark
 from databricks_mlops.expressions.sql_backend import to_sql
@@ -49,6 +49,7 @@ __all__ = [
     "evaluate_pandas",
     "get_backend",
     "parse",
+    "referenced_names",
     "schema_from_pandas",
     "schema_from_spark",
     "to_spark",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from databricks_mlops.errors import ExpressionError
 from databricks_mlops.expressions.checker import Level, resolve
-from databricks_mlops.expressions.nodes import Expression
+from databricks_mlops.expressions.nodes import ColumnRef, DatasetMetric, Expression, children
 from databricks_mlops.expressions.parser import parse
 from databricks_mlops.expressions.types import ExprType
 
@@ -42,3 +42,26 @@ def compile_rule(text: str, schema: Mapping[str, ExprType]) -> CompiledRule:
         dataset_level=checked.level is Level.DATASET,
         columns=checked.columns,
     )
+
+
+def referenced_names(conditions: Iterable[str]) -> set[str]:
+    """Every column name the rules' conditions could resolve to, before type checking:
+    each qualified name with and without its qualifiers, and dataset metrics (a column
+    named ``row_count`` wins over the metric). Unparsable rules contribute nothing here;
+    compiling them reports the error."""
+    names: set[str] = set()
+    for condition in conditions:
+        try:
+            tree = parse(condition)
+        except ExpressionError:
+            continue
+        pending = [tree]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, ColumnRef):
+                parts = (*node.qualifier, node.name)
+                names.update(".".join(parts[start:]) for start in range(len(parts)))
+            elif isinstance(node, DatasetMetric):
+                names.add(node.name)
+            pending.extend(children(node))
+    return names

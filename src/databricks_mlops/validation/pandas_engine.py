@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from databricks_mlops.expressions import evaluate_pandas, schema_from_pandas
+from databricks_mlops.expressions import evaluate_pandas, referenced_names, schema_from_pandas
+from databricks_mlops.expressions.pandas_backend import FrameCache
 from databricks_mlops.models.validation import ValidationRule
 from databricks_mlops.validation.results import RuleResult, ValidationResult
 
@@ -19,12 +20,15 @@ def validate_pandas(
     from databricks_mlops.validation.rules import prepare_rules
 
     started = time.perf_counter()
-    prepared = prepare_rules(rules, schema_from_pandas(df))
+    schema = schema_from_pandas(df, infer_only=referenced_names(r.condition for r in rules))
+    prepared = prepare_rules(rules, schema)
     total_rows = len(df)
     results: list[RuleResult] = []
-    columns: dict[str, pd.Series] = {}  # each column converted once for all rules
+    columns = FrameCache()  # each column converted (and its NULLs found) once for all rules
     for rule in prepared:
-        verdict = evaluate_pandas(rule.compiled.expression, df, column_cache=columns)
+        verdict = evaluate_pandas(
+            rule.compiled.expression, df, column_cache=columns, column_types=schema
+        )
         samples: list[dict[str, Any]] = []
         if rule.dataset_level:
             failed, total = (0 if verdict is True else 1), 1
