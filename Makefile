@@ -10,7 +10,7 @@ RUN := $(UV) run --frozen
 # Where the demo keeps its local tables, MLflow store and sample data.
 DEMO_HOME ?= $(CURDIR)/.mlops
 
-.PHONY: setup test lint bundle demo clean
+.PHONY: setup test lint bundle demo docs docs-check clean
 
 # pip refuses --user installs on PEP 668 systems without the override; try plain first.
 $(UV):
@@ -43,6 +43,13 @@ demo: setup
 	# Every stage job chained by run_job_task, in one process (one Spark session).
 	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run mlops_workflow --target dev
 	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops table main.churn_dev.customers_bronze main.churn_dev.customer_features main.churn_dev.churn_inference_log
+
+# The configuration reference is generated from the pydantic models; a test fails when stale.
+docs: setup
+	$(RUN) python -m databricks_mlops.models.reference docs/reference/configuration.md
+
+docs-check: setup
+	$(RUN) python -m databricks_mlops.models.reference --check docs/reference/configuration.md
 
 clean:
 	rm -rf .mlops dist .pytest_cache .mypy_cache .ruff_cache
