@@ -1,0 +1,17 @@
+"""Errors of the deployment stage; all are ``MLOpsError`` so tasks print one line and fail."""
+
+from __future__ import annotations
+
+from databricks_mlops.errors import MLOpsError
+
+
+class DeploymentError(MLOpsError):
+    """A model version could not be put behind an endpoint (what is still serving is said)."""
+
+
+class ModelVersionNotFoundError(DeploymentError):
+    """The configured model, version, alias or stage does not exist in the registry."""
+
+
+class SmokeTestError(DeploymentError):
+    """A newly started version did not answer the smoke requests as expected."""
