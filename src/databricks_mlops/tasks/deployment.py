@@ -1,4 +1,5 @@
-"""``mlops-promote``: the first task of the model_deployment job."""
+"""Entry points of the model_deployment job (promote -> deploy -> smoke test) and of
+batch_inference (score)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,32 @@ def promote_main(argv: Sequence[str] | None = None) -> None:
             )
         else:
             print(f"promote: version {promoted.champion_version} already is @champion")
+
+    run_task(body)
+
+
+def deploy_main(argv: Sequence[str] | None = None) -> None:
+    """``mlops-deploy``: put the configured version (``@champion``) behind the endpoint."""
+
+    def body() -> None:
+        from databricks_mlops.deployment import ModelDeployer
+        from databricks_mlops.models.deployment import DeploymentConfig
+        from databricks_mlops.runtime.task_values import set_task_value
+
+        args = parse_task_arguments("mlops-deploy", argv)
+        config = DeploymentConfig.from_yaml(args.config, args.variables)
+        endpoint = ModelDeployer().deploy_model(config)
+        # The version answering all requests after the rollout (the new one, unless a
+        # backend kept a split on purpose).
+        served = max(endpoint.served, key=lambda item: item.traffic_percent, default=None)
+        served_version = served.version if served is not None else ""
+        set_task_value("endpoint_name", endpoint.name)
+        set_task_value("endpoint_url", endpoint.url)
+        set_task_value("served_version", served_version)
+        print(
+            f"deploy: {config.model_name} version {served_version} serves at {endpoint.name} "
+            f"({endpoint.url}, {endpoint.state}, {endpoint.backend}, {config.environment})"
+        )
 
     run_task(body)
 
