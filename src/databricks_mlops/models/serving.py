@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field, model_validator
 
 from databricks_mlops.models.base import CaseInsensitiveEnum, EnvSecret, EnvStr, StrictModel
@@ -10,7 +12,9 @@ from databricks_mlops.models.base import CaseInsensitiveEnum, EnvSecret, EnvStr,
 class AuthType(CaseInsensitiveEnum):
     TOKEN = "token"  # personal access token or any bearer token
     OAUTH_M2M = "oauth_m2m"  # service principal client id + secret
-    DATABRICKS_CLI = "databricks_cli"  # a profile in ~/.databrickscfg
+    AZURE_SP = "azure_sp"  # Microsoft Entra ID service principal: client id + secret + tenant
+    DATABRICKS_CLI = "databricks_cli"  # the CLI's `databricks auth login` cache (optional profile)
+    PROFILE = "profile"  # whatever auth a profile in ~/.databrickscfg configures
     NONE = "none"  # local scoring server on 127.0.0.1
 
 
@@ -19,6 +23,7 @@ class AuthConfig(StrictModel):
     token: EnvSecret | None = None
     client_id: EnvStr | None = None
     client_secret: EnvSecret | None = None
+    tenant_id: EnvStr | None = Field(None, description="Entra ID tenant (auth_type azure_sp).")
     profile: str | None = None
 
     @model_validator(mode="after")
@@ -27,6 +32,12 @@ class AuthConfig(StrictModel):
             raise ValueError("auth_type 'token' needs token")
         if self.auth_type is AuthType.OAUTH_M2M and not (self.client_id and self.client_secret):
             raise ValueError("auth_type 'oauth_m2m' needs client_id and client_secret")
+        if self.auth_type is AuthType.AZURE_SP and not (
+            self.client_id and self.client_secret and self.tenant_id
+        ):
+            raise ValueError("auth_type 'azure_sp' needs client_id, client_secret and tenant_id")
+        if self.auth_type is AuthType.PROFILE and not self.profile:
+            raise ValueError("auth_type 'profile' needs profile (a section of ~/.databrickscfg)")
         return self
 
 
@@ -35,6 +46,9 @@ class RetryConfig(StrictModel):
     backoff_factor: float = Field(0.5, ge=0)
     timeout_seconds: float = Field(30, gt=0)
     retry_on_status: list[int] = Field(default_factory=lambda: [429, 500, 502, 503, 504])
+    max_backoff_seconds: float = Field(
+        30, ge=0, description="Cap on one wait between attempts, Retry-After included."
+    )
 
 
 class ClientConfig(StrictModel):
@@ -43,3 +57,16 @@ class ClientConfig(StrictModel):
     retry_config: RetryConfig = Field(default_factory=RetryConfig)
     batch_size: int = Field(1000, ge=1, description="Rows per request when predicting in batches.")
     max_connections: int = Field(10, ge=1, description="Size of the HTTP connection pool.")
+    max_concurrency: int = Field(
+        4, ge=1, description="Batches in flight at once (at most max_connections)."
+    )
+    backend: Literal["auto", "databricks", "local"] = Field(
+        "auto",
+        description=(
+            "auto: a loopback workspace_url (127.0.0.1, localhost) means local scoring "
+            "servers, anything else Databricks Model Serving."
+        ),
+    )
+    log_payloads: bool = Field(
+        False, description="Also log request and response bodies (debug level)."
+    )
