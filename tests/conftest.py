@@ -24,11 +24,23 @@ def mlops_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     os.environ["MLOPS_RUNTIME"] = "local"
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     yield home
+    _stop_local_endpoints(home)
     for key, value in previous.items():
         if value is None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+def _stop_local_endpoints(home: Path) -> None:
+    """Scoring servers started by jobs run in tests outlive their task on purpose (that is
+    what an endpoint is); the suite stops whatever is still registered when it ends."""
+    from databricks_mlops.deployment.local_serving import LocalServingBackend
+    from databricks_mlops.runtime.endpoint_registry import LocalEndpointRegistry
+
+    backend = LocalServingBackend(home)
+    for entry in LocalEndpointRegistry(home).list():
+        backend.stop(entry.name)
 
 
 @pytest.fixture(scope="session")

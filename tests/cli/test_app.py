@@ -68,6 +68,19 @@ def test_root_bundle_data_ingestion_job_runs_locally_and_is_idempotent(
     assert promoted.exit_code == 0, promoted.output
     champion = MlflowClient().get_model_version_by_alias("main.churn_dev.churn_model", "champion")
     assert champion.version == version.version
+    # deploy started the champion behind the local endpoint; smoke_test queried it by name.
+    assert "smoke_test: 3 rows answered by version" in promoted.output
+    from databricks_mlops.model_serving import ModelClient
+    from databricks_mlops.models.serving import ClientConfig
+
+    client_config = ClientConfig.model_validate(
+        {"workspace_url": "http://127.0.0.1", "auth": {"auth_type": "none"}}
+    )
+    sample = spark.table(runtime.table("main.churn_dev.customers_bronze")).limit(3).toPandas()
+    with ModelClient(client_config) as client:
+        answer = client.predict("churn-predictor", sample)
+    assert answer.metadata.model_version == str(champion.version)
+    assert all(0 <= p <= 1 for p in answer.predictions["probability"])
     # Batch inference with @champion, twice: the log is not duplicated, and its predictions
     # are what the registered model returns for the same raw rows.
     for _ in range(2):

@@ -15,6 +15,9 @@ class AuthType(CaseInsensitiveEnum):
     AZURE_SP = "azure_sp"  # Microsoft Entra ID service principal: client id + secret + tenant
     DATABRICKS_CLI = "databricks_cli"  # the CLI's `databricks auth login` cache (optional profile)
     PROFILE = "profile"  # whatever auth a profile in ~/.databrickscfg configures
+    # databricks-sdk's default chain: DATABRICKS_* variables, a cluster's or notebook's
+    # own credentials, then the DEFAULT profile (what jobs running on Databricks use).
+    DEFAULT = "default"
     NONE = "none"  # local scoring server on 127.0.0.1
 
 

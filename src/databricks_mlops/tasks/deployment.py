@@ -4,22 +4,37 @@ batch_inference (score)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from databricks_mlops.tasks.arguments import parse_task_arguments, run_task
+
+if TYPE_CHECKING:
+    from databricks_mlops.deployment import Endpoint
+    from databricks_mlops.deployment.promotion import Promotion
+    from databricks_mlops.model_serving import PredictionResponse
+    from databricks_mlops.models.deployment import DeploymentConfig
+    from databricks_mlops.utils.auth import WorkspaceConfig
+
+
+def run_promote(config: DeploymentConfig) -> Promotion:
+    """The promote stage (also called by ``MLOpsWorkflow``): @challenger -> @champion."""
+    from databricks_mlops.deployment.promotion import promote_challenger
+    from databricks_mlops.runtime import get_runtime
+    from databricks_mlops.runtime.task_values import set_task_value
+
+    get_runtime().configure_mlflow()
+    promoted = promote_challenger(config.model_name)
+    set_task_value("champion_version", promoted.champion_version)
+    return promoted
 
 
 def promote_main(argv: Sequence[str] | None = None) -> None:
     def body() -> None:
-        from databricks_mlops.deployment.promotion import promote_challenger
         from databricks_mlops.models.deployment import DeploymentConfig
-        from databricks_mlops.runtime import get_runtime
-        from databricks_mlops.runtime.task_values import set_task_value
 
         args = parse_task_arguments("mlops-promote", argv)
         config = DeploymentConfig.from_yaml(args.config, args.variables)
-        get_runtime().configure_mlflow()
-        promoted = promote_challenger(config.model_name)
-        set_task_value("champion_version", promoted.champion_version)
+        promoted = run_promote(config)
         if promoted.changed:
             print(
                 f"promote: {config.model_name} version {promoted.champion_version} is @champion "
@@ -31,27 +46,108 @@ def promote_main(argv: Sequence[str] | None = None) -> None:
     run_task(body)
 
 
+def run_deploy(config: DeploymentConfig, workspace: WorkspaceConfig | None = None) -> Endpoint:
+    """The deploy stage (also called by ``MLOpsWorkflow``): blue/green to the endpoint."""
+    from databricks_mlops.deployment import ModelDeployer
+    from databricks_mlops.runtime.task_values import set_task_value
+
+    endpoint = ModelDeployer(workspace).deploy_model(config)
+    set_task_value("endpoint_name", endpoint.name)
+    set_task_value("endpoint_url", endpoint.url)
+    set_task_value("served_version", _main_version(endpoint))
+    return endpoint
+
+
+def _main_version(endpoint: Endpoint) -> str:
+    """The version answering most requests (all of them once a rollout completed)."""
+    served = max(endpoint.served, key=lambda item: item.traffic_percent, default=None)
+    return served.version if served is not None else ""
+
+
 def deploy_main(argv: Sequence[str] | None = None) -> None:
     """``mlops-deploy``: put the configured version (``@champion``) behind the endpoint."""
 
     def body() -> None:
-        from databricks_mlops.deployment import ModelDeployer
         from databricks_mlops.models.deployment import DeploymentConfig
-        from databricks_mlops.runtime.task_values import set_task_value
 
         args = parse_task_arguments("mlops-deploy", argv)
         config = DeploymentConfig.from_yaml(args.config, args.variables)
-        endpoint = ModelDeployer().deploy_model(config)
-        # The version answering all requests after the rollout (the new one, unless a
-        # backend kept a split on purpose).
-        served = max(endpoint.served, key=lambda item: item.traffic_percent, default=None)
-        served_version = served.version if served is not None else ""
-        set_task_value("endpoint_name", endpoint.name)
-        set_task_value("endpoint_url", endpoint.url)
-        set_task_value("served_version", served_version)
+        endpoint = run_deploy(config)
         print(
-            f"deploy: {config.model_name} version {served_version} serves at {endpoint.name} "
-            f"({endpoint.url}, {endpoint.state}, {endpoint.backend}, {config.environment})"
+            f"deploy: {config.model_name} version {_main_version(endpoint)} serves at "
+            f"{endpoint.name} ({endpoint.url}, {endpoint.state}, {endpoint.backend}, "
+            f"{config.environment})"
+        )
+
+    run_task(body)
+
+
+def run_smoke_test(config: DeploymentConfig) -> PredictionResponse:
+    """Query the live endpoint by name the way its clients will (``ModelClient``), with
+    rows from the served version's input example; fail on errors, a wrong row count or
+    a latency above ``rollout.smoke_test.max_latency_ms``."""
+    from databricks_mlops.deployment import ModelDeployer
+    from databricks_mlops.deployment.errors import SmokeTestError
+    from databricks_mlops.deployment.smoke import smoke_rows
+    from databricks_mlops.model_serving import ModelClient
+    from databricks_mlops.models.serving import AuthConfig, AuthType, ClientConfig
+    from databricks_mlops.runtime.task_values import set_task_value
+
+    if config.serving is None:
+        raise SmokeTestError(f"{config.model_name}: deployment_type batch has no endpoint to test")
+    name = config.serving.endpoint_name
+    deployer = ModelDeployer()
+    endpoint = deployer.get(name)
+    if endpoint is None or endpoint.state != "READY":
+        state = "does not exist" if endpoint is None else f"is {endpoint.state}"
+        raise SmokeTestError(f"endpoint {name} {state}: run the deploy task first")
+    version = _main_version(endpoint)
+    rows = smoke_rows(
+        f"models:/{endpoint.served[0].model_name}/{version}", config.serving.rollout.smoke_test.rows
+    )
+    if deployer.kind == "local":
+        # Any loopback URL: the client finds the endpoint in the local registry by name.
+        client_config = ClientConfig(
+            workspace_url="http://127.0.0.1", auth=AuthConfig(auth_type=AuthType.NONE)
+        )
+    else:
+        host = endpoint.url.split("/serving-endpoints/")[0]
+        client_config = ClientConfig(
+            workspace_url=host, auth=AuthConfig(auth_type=AuthType.DEFAULT)
+        )
+    with ModelClient(client_config) as client:
+        response = client.predict(name, rows)
+    answered = len(next(iter(response.predictions.values()), []))
+    if answered != len(rows):
+        raise SmokeTestError(
+            f"endpoint {name} answered {answered} predictions for {len(rows)} rows"
+        )
+    limit = config.serving.rollout.smoke_test.max_latency_ms
+    if limit is not None and response.metadata.latency_ms > limit:
+        raise SmokeTestError(
+            f"endpoint {name} took {response.metadata.latency_ms:.0f} ms, above "
+            f"serving.rollout.smoke_test.max_latency_ms={limit:g}"
+        )
+    set_task_value("smoke_latency_ms", round(response.metadata.latency_ms, 1))
+    return response
+
+
+def smoke_test_main(argv: Sequence[str] | None = None) -> None:
+    """``mlops-smoke-test``: the last task of model_deployment."""
+
+    def body() -> None:
+        from databricks_mlops.models.deployment import DeploymentConfig
+
+        args = parse_task_arguments("mlops-smoke-test", argv)
+        config = DeploymentConfig.from_yaml(args.config, args.variables)
+        response = run_smoke_test(config)
+        columns = ", ".join(
+            f"{column} {values[:3]}" for column, values in response.predictions.items()
+        )
+        print(
+            f"smoke_test: {response.metadata.rows} rows answered by version "
+            f"{response.metadata.model_version or '?'} in {response.metadata.latency_ms:.0f} ms; "
+            f"{columns}"
         )
 
     run_task(body)
