@@ -19,6 +19,9 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXPECTED = {
     "expression_validation_example.py": "all 28 cases agree on pandas, spark",
     "customer_churn_prediction.py": "registration: succeeded",
+    "complete_mlops_pipeline.py": "Model deployed with ID: m-",
+    "integrated_serving_example.py": "v2 probabilities",
+    "model_serving_example.py": "rejected as expected (HTTP 400)",
 }
 
 
