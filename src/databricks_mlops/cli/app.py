@@ -154,6 +154,68 @@ def _show_table(name: str, limit: int) -> None:
 
 
 @app.command()
+def new(
+    no_input: Annotated[
+        bool,
+        typer.Option(
+            "--no-input", help="Take the defaults (and the answers file) without prompting."
+        ),
+    ] = False,
+    config_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--config-file",
+            help="YAML answers (name: value), or a cookiecutter config with default_context.",
+        ),
+    ] = None,
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", "-o", help="Where the project directory is created.")
+    ] = Path("."),
+    template: Annotated[
+        Path | None, typer.Option(help="A template directory (default: the shipped template).")
+    ] = None,
+    answer: Annotated[
+        list[str] | None, typer.Option("--answer", "-a", help="An answer name=value.")
+    ] = None,
+) -> None:
+    """Generate a new project (bundle, jobs, configs, tests, CI/CD) from the template."""
+    from databricks_mlops.project import generate_project, load_answers_file
+
+    answers: dict[str, object] = {}
+    cookiecutter_config = None
+    if config_file is not None:
+        answers, cookiecutter_config = load_answers_file(config_file)
+    answers.update(_parse_pairs(answer or [], "--answer"))
+    project = generate_project(
+        answers, output_dir, no_input=no_input, config_file=cookiecutter_config, template=template
+    )
+    out.print(f"[green]✓[/] created {project}")
+    out.print(f"  cd {project} && make test      # then: make sample-data && make run")
+
+
+@app.command()
+def update(
+    path: Annotated[
+        Path, typer.Argument(help="The generated project (a clean git repository).")
+    ] = Path("."),
+    checkout: Annotated[
+        str | None, typer.Option(help="Template branch, tag or commit to update to.")
+    ] = None,
+) -> None:
+    """Bring later template changes into a generated project, keeping your edits."""
+    from databricks_mlops.project import update_project
+
+    result = update_project(path, checkout=checkout)
+    if result.changed:
+        out.print(
+            f"[green]✓[/] {result.project} updated from template commit "
+            f"{(result.from_commit or '?')[:12]} to {(result.to_commit or '?')[:12]}; review with `git diff`"
+        )
+    else:
+        out.print(f"[green]✓[/] {result.project} is already up to date with its template")
+
+
+@app.command()
 def version() -> None:
     """Print the framework version."""
     from importlib.metadata import version as installed_version

@@ -1,0 +1,8 @@
+"""{{ cookiecutter.project_name }}.
+
+{{ cookiecutter.description }}
+
+``stages/`` holds the job tasks' entry points (one small function each: parse the
+arguments, load the typed config, call databricks-mlops); ``features.py`` and
+``models.py`` hold this project's own feature transforms and model factory.
+"""

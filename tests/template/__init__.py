@@ -1,0 +1,1 @@
+"""Tests of the cookiecutter project template and `databricks-mlops new` / `update`."""

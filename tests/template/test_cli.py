@@ -1,0 +1,62 @@
+"""`databricks-mlops new`: defaults, an answers file, answers on the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.template.helpers import REPO, TEMPLATE
+from typer.testing import CliRunner
+
+from databricks_mlops.cli.app import app
+from databricks_mlops.project import ProjectError, default_template
+
+
+def test_the_default_template_is_the_checkouts(tmp_path: Path) -> None:
+    assert default_template() == TEMPLATE
+
+
+def test_new_with_no_input_renders_the_defaults(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["new", "--no-input", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    project = tmp_path / "churn-mlops"
+    assert (project / "databricks.yml").is_file()
+    assert (project / "src" / "churn_mlops" / "stages" / "data.py").is_file()
+    assert '"databricks-mlops>=0.1"' in (project / "pyproject.toml").read_text()
+
+
+def test_new_reads_an_answers_file(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text(
+        f"project_name: Fraud Detection\nmodel_type: regression\nframework_source: {REPO}\n"
+    )
+    result = CliRunner().invoke(
+        app, ["new", "--no-input", "--config-file", str(answers), "-o", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    project = tmp_path / "out" / "fraud-detection"
+    state = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
+    assert (state["package_name"], state["model_type"]) == ("fraud_detection", "regression")
+    pyproject = (project / "pyproject.toml").read_text()
+    assert f'databricks-mlops = {{ path = "{REPO}", editable = true }}' in pyproject
+
+
+def test_new_reads_a_cookiecutter_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "cookiecutter.yml"
+    config.write_text("default_context:\n  project_name: Ad Bidding\n  cloud: gcp\n")
+    result = CliRunner().invoke(
+        app, ["new", "--no-input", "--config-file", str(config), "-o", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "n2-standard-4" not in (tmp_path / "ad-bidding" / "databricks.yml").read_text()
+    assert (tmp_path / "ad-bidding" / "README.md").read_text().count("GCP") == 1
+
+
+def test_new_reports_a_bad_answer_as_one_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["new", "--no-input", "-a", "catalog_dev=bad-name", "-o", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert isinstance(result.exception, ProjectError)
+    assert "the template rejected the answers" in str(result.exception)
+    assert not any(tmp_path.iterdir())

@@ -1,0 +1,60 @@
+"""Bad answers are rejected by hooks/pre_gen_project.py before anything is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.template.helpers import render
+
+from databricks_mlops.project import ProjectError
+
+BAD_ANSWERS = [
+    ({"package_name": "3churn"}, "package_name '3churn' is not a valid Python package name"),
+    ({"package_name": "class"}, "package_name 'class' is not a valid Python package name"),
+    ({"package_name": "Churn-Model"}, "package_name 'Churn-Model' is not a valid Python"),
+    ({"package_name": "databricks_mlops"}, "package_name 'databricks_mlops' would shadow"),
+    ({"project_slug": "Churn MLOps"}, "project_slug 'Churn MLOps' is not a valid project name"),
+    ({"project_slug": "churn--mlops"}, "project_slug 'churn--mlops' is not a valid project"),
+    ({"author_email": "nobody"}, "author_email 'nobody' is not an email address"),
+    ({"catalog_dev": "my-catalog"}, "catalog_dev 'my-catalog' is not a Unity Catalog identifier"),
+    ({"catalog_staging": "1st"}, "catalog_staging '1st' is not a Unity Catalog identifier"),
+    ({"catalog_prod": "prod catalog"}, "catalog_prod 'prod catalog' is not a Unity Catalog"),
+    ({"schema_name": "ml.models"}, "schema_name 'ml.models' is not a Unity Catalog identifier"),
+    (
+        {"workspace_host_dev": "http://dev.cloud.databricks.com"},
+        "workspace_host_dev 'http://dev.cloud.databricks.com' is not an https workspace URL",
+    ),
+    (
+        {"workspace_host_prod": "https://prod.cloud.databricks.com/?o=123"},
+        "workspace_host_prod 'https://prod.cloud.databricks.com/?o=123' is not an https",
+    ),
+    ({"workspace_host_staging": "staging-ws"}, "workspace_host_staging 'staging-ws' is not an"),
+    ({"prod_service_principal": "deployer"}, "prod_service_principal 'deployer' is not a service"),
+    ({"framework_source": "../databricks-mlops"}, "must be 'pypi' or an absolute path"),
+    ({"framework_source": "/nonexistent/checkout"}, "is not a databricks-mlops checkout"),
+]
+
+
+@pytest.mark.parametrize(("answers", "message"), BAD_ANSWERS, ids=[str(a) for a, _ in BAD_ANSWERS])
+def test_bad_answer_is_rejected_with_its_message(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], answers: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ProjectError, match="the template rejected the answers"):
+        render(tmp_path, answers)
+    assert message in capfd.readouterr().err
+    assert not any(tmp_path.iterdir()), "a project was (partly) written"
+
+
+def test_every_problem_is_reported_at_once(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(ProjectError, match="rejected"):
+        render(tmp_path, {"catalog_dev": "a-b", "catalog_prod": "c d", "author_email": "x"})
+    errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 3
+
+
+def test_empty_hosts_are_fine_and_taken_from_the_cli_profile(tmp_path: Path) -> None:
+    project = render(tmp_path, {"workspace_host_dev": "", "workspace_host_prod": ""})
+    assert "host:" not in (project / "databricks.yml").read_text()

@@ -1,0 +1,167 @@
+"""Renders of the default answers and a matrix over them: clean, complete, consistent."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests.template.helpers import MATRIX, leftover_jinja, scripts
+
+RENDERS = sorted(MATRIX)
+TEXT_SUFFIXES = {".py", ".yml", ".yaml", ".toml", ".md", ".json", ".cfg", ""}
+
+
+def text_files(project: Path) -> list[Path]:
+    return [p for p in sorted(project.rglob("*")) if p.is_file() and p.suffix in TEXT_SUFFIXES]
+
+
+@pytest.mark.parametrize("name", RENDERS)
+def test_no_template_syntax_is_left(rendered: dict[str, Path], name: str) -> None:
+    project = rendered[name]
+    for path in [*text_files(project), *project.rglob("*")]:
+        assert not leftover_jinja(str(path.relative_to(project))), path
+    for path in text_files(project):
+        assert not leftover_jinja(path.read_text()), f"{path.relative_to(project)} has Jinja left"
+
+
+@pytest.mark.parametrize("name", RENDERS)
+def test_no_empty_file_or_folder_is_left(rendered: dict[str, Path], name: str) -> None:
+    for path in rendered[name].rglob("*"):
+        if path.is_dir():
+            assert any(path.iterdir()), f"empty folder {path}"
+        else:
+            assert path.read_bytes().strip(), f"empty file {path}"
+
+
+@pytest.mark.parametrize("name", RENDERS)
+def test_no_workspace_host_is_hard_coded(rendered: dict[str, Path], name: str) -> None:
+    answered = {v for k, v in MATRIX[name].items() if k.startswith("workspace_host_") and v}
+    host = re.compile(
+        r"https?://[\w.-]*(cloud\.databricks\.com|azuredatabricks\.net|gcp\.databricks\.com)"
+    )
+    for path in text_files(rendered[name]):
+        if path.name == ".cruft.json":
+            continue  # the answers themselves
+        for found in host.finditer(path.read_text()):
+            assert found.group(0) in answered, f"{path.name} hard-codes {found.group(0)}"
+            assert path.name == "databricks.yml", f"host {found.group(0)} outside databricks.yml"
+
+
+def test_answered_hosts_go_to_their_targets(rendered: dict[str, Path]) -> None:
+    import yaml
+
+    bundle = yaml.safe_load(
+        (rendered["gcp-no-features-no-ci-py311"] / "databricks.yml").read_text()
+    )
+    hosts = {name: target["workspace"]["host"] for name, target in bundle["targets"].items()}
+    assert hosts == {
+        "dev": "https://dev-ws.cloud.databricks.com",
+        "staging": "https://staging-ws.cloud.databricks.com",
+        "prod": "https://prod-ws.cloud.databricks.com",
+        "test": "https://staging-ws.cloud.databricks.com",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "absent", "words"),
+    [
+        (
+            "azure-clusters-regression-lean",
+            ["resources/model_monitoring.job.yml", "configs/monitoring.yml"],
+            ["model_monitoring", "-monitor", "smoke", "-deploy"],
+        ),
+        (
+            "gcp-no-features-no-ci-py311",
+            [
+                "resources/feature_engineering.job.yml",
+                "configs/features.yml",
+                ".github",
+                "src/demand_forecast/features.py",
+                "tests/test_features.py",
+            ],
+            ["feature_engineering", "build-features", "ratio_to_mean", "setup-cli"],
+        ),
+    ],
+)
+def test_options_not_chosen_leave_nothing_behind(
+    rendered: dict[str, Path], name: str, absent: list[str], words: list[str]
+) -> None:
+    project = rendered[name]
+    for relative in absent:
+        assert not (project / relative).exists(), relative
+    for path in text_files(project):
+        if path.name in (".cruft.json", "README.md"):
+            continue
+        text = path.read_text()
+        for word in words:
+            assert word not in text, f"{path.relative_to(project)} still mentions {word!r}"
+
+
+@pytest.mark.parametrize("name", RENDERS)
+def test_every_entry_point_of_the_bundle_is_a_declared_script(
+    rendered: dict[str, Path], name: str
+) -> None:
+    from databricks_mlops.runner import load_bundle
+
+    project = rendered[name]
+    declared = scripts(project)
+    used = {
+        task["python_wheel_task"]["entry_point"]
+        for job in load_bundle(project, "dev", {}).jobs.values()
+        for task in job["tasks"]
+        if "python_wheel_task" in task
+    }
+    assert used == set(declared), f"unused or undeclared: {sorted(used ^ set(declared))}"
+    for script, target in declared.items():
+        module, function = target.split(":")
+        source = project / "src" / (module.replace(".", "/") + ".py")
+        assert re.search(rf"^def {function}\(argv", source.read_text(), re.M), (
+            f"{script} -> {target}"
+        )
+
+
+@pytest.mark.parametrize("name", RENDERS)
+def test_generated_python_is_lint_clean(rendered: dict[str, Path], name: str) -> None:
+    project = rendered[name]
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "src", "tests", "notebooks"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    compiled = subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "src", "tests", "notebooks"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert compiled.returncode == 0, compiled.stdout
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in RENDERS if MATRIX[n].get("ci", "github_actions") != "none"]
+)
+def test_workflows_pass_actionlint(rendered: dict[str, Path], name: str) -> None:
+    actionlint = shutil.which("actionlint") or "/root/go/bin/actionlint"
+    if not Path(actionlint).is_file():
+        pytest.skip(
+            "actionlint is not installed (go install github.com/rhysd/actionlint/cmd/actionlint@latest)"
+        )
+    workflows = sorted((rendered[name] / ".github" / "workflows").glob("*.yml"))
+    assert [w.name for w in workflows] == ["cd-prod.yml", "cd-staging.yml", "ci.yml"]
+    done = subprocess.run([actionlint, *map(str, workflows)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_answers_file_records_the_template(rendered: dict[str, Path]) -> None:
+    import json
+
+    state = json.loads((rendered["defaults"] / ".cruft.json").read_text())
+    assert state["directory"] == "template"
+    assert state["context"]["cookiecutter"]["project_slug"] == "churn-mlops"
+    assert state["context"]["cookiecutter"]["model_type"] == "classification"
