@@ -1,10 +1,11 @@
-"""Monitoring config: drift, performance, alerts."""
+"""Monitoring config: drift, performance, alerts, and where a monitoring run reads and writes."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BeforeValidator, Field, model_validator
+from pydantic import AliasChoices, BeforeValidator, Field, field_validator, model_validator
 
 from databricks_mlops.models.alerting import (
     AlertConfig,
@@ -26,9 +27,32 @@ __all__ = [
     "NotificationChannel",
     "SlackChannel",
     "WebhookChannel",
+    "parse_duration",
+    "split_reference",
 ]
 
 DriftMethod = Literal["ks_test", "wasserstein", "psi", "chi_squared", "jensen_shannon"]
+
+_DURATION = re.compile(r"^(\d+)\s*([smhd])$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# `table@v3` / `dbfs:/path@v3`: a Delta version of the reference (time travel).
+_VERSION_SUFFIX = re.compile(r"^(?P<target>.+)@v(?P<version>\d+)$")
+
+
+def parse_duration(text: str) -> int:
+    """``"30m"`` -> 1800 seconds; ``ValueError`` for anything else."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a duration: write a number and s, m, h or d (6h, 1d)")
+    return int(match.group(1)) * _SECONDS[match.group(2)]
+
+
+def split_reference(reference: str) -> tuple[str, int | None]:
+    """``"main.s.t@v3"`` -> ``("main.s.t", 3)``; a plain name has no version."""
+    match = _VERSION_SUFFIX.match(reference)
+    if match is None:
+        return reference, None
+    return match.group("target"), int(match.group("version"))
 
 
 class DriftConfig(StrictModel):
@@ -41,6 +65,17 @@ class DriftConfig(StrictModel):
     )
     threshold: float = Field(0.05, gt=0)
     reference_dataset: str | None = Field(None, description="Table, path or `table@vN`.")
+    reference_version: int | None = Field(
+        None, ge=0, description="Delta version of the reference (versionAsOf); or write `@vN`."
+    )
+    categorical_features: list[str] | None = Field(
+        None, description="Features to treat as categorical; default: string/boolean columns."
+    )
+    include_prediction: bool = Field(
+        True,
+        description="Also compare the prediction column when the reference has it "
+        "(prediction drift); a training table without predictions is skipped.",
+    )
 
 
 DataDriftConfig = DriftConfig
@@ -51,6 +86,21 @@ class ModelPerfConfig(StrictModel):
     baseline_run_id: str | None = Field(
         None, description="MLflow run whose metrics are the baseline."
     )
+    baseline_alias: str = Field(
+        "champion", description="Without baseline_run_id: the run of this registered version."
+    )
+    max_drop: float = Field(
+        0.05,
+        ge=0,
+        description="A metric this much worse than the baseline (absolute) is a breach.",
+    )
+    roc_bins: int = Field(
+        1000, ge=10, le=100_000, description="Probability bins of the approximate roc_auc."
+    )
+
+
+# Config metric names from the seed's examples -> the name the monitor computes.
+METRIC_ALIASES = {"model_accuracy": "accuracy", "f1": "f1_score"}
 
 
 class MonitoringConfig(StrictModel):
@@ -67,6 +117,46 @@ class MonitoringConfig(StrictModel):
     dashboard_name: str = ""
     reference_dataset: str | None = Field(None, description="Shorthand for the drift reference.")
     schedule: str | None = Field(None, description="Cron expression for the monitoring job.")
+    # --- Where one monitoring run reads and writes (beyond the seed's table) ---------
+    inference_table: str | None = Field(
+        None, description="The batch inference log (table or path) the current window comes from."
+    )
+    model_type: Literal["classification", "regression"] = "classification"
+    prediction_column: str = "prediction"
+    probability_column: str | None = Field(
+        "probability", description="Positive-class probability (roc_auc); None to skip."
+    )
+    label_column: str | None = Field(
+        None, description="Ground truth in the log; performance is computed on non-null rows."
+    )
+    timestamp_column: str = Field("scored_at", description="Log column the window filters on.")
+    model_version_column: str = "model_version"
+    window: str = Field(
+        "last_batch",
+        description="Current window: `last_batch` (rows of the latest scoring), `all`, or a "
+        "duration ending at the run time (`6h`, `1d`).",
+    )
+    report_dir: str = Field(
+        "dbfs:/mlops/reports/monitoring",
+        description="HTML reports go to <report_dir>/<model>/<run_id>.html (runtime.path).",
+    )
+    alert_state_dir: str = Field(
+        "dbfs:/mlops/alerts", description="Where alert de-duplication state is kept."
+    )
+    experiment_name: str | None = Field(
+        None,
+        description="MLflow experiment of monitoring runs; default /Shared/monitoring/<model>.",
+    )
+    retrain_on_drift: bool = Field(
+        True, description="Whether `drift_detected` may trigger retraining (the job's gate)."
+    )
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, window: str) -> str:
+        if window not in ("last_batch", "all"):
+            parse_duration(window)
+        return window
 
     @model_validator(mode="after")
     def _one_meaning(self) -> MonitoringConfig:
@@ -90,3 +180,22 @@ class MonitoringConfig(StrictModel):
             merged = {**self.alerting.thresholds, **self.alert_thresholds}
             object.__setattr__(self, "alert_thresholds", merged)
         return self
+
+    @property
+    def window_seconds(self) -> int | None:
+        """The window as seconds, or None for `last_batch` / `all`."""
+        return None if self.window in ("last_batch", "all") else parse_duration(self.window)
+
+    @property
+    def performance_metrics(self) -> list[str]:
+        """The configured metrics that are model metrics (aliases resolved), in order."""
+        known = (
+            CLASSIFICATION_METRICS if self.model_type == "classification" else REGRESSION_METRICS
+        )
+        names = [METRIC_ALIASES.get(name, name) for name in self.metrics]
+        chosen = [name for name in dict.fromkeys(names) if name in known]
+        return chosen or list(known)
+
+
+CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1_score", "roc_auc")
+REGRESSION_METRICS = ("rmse", "mae", "r2")

@@ -1,0 +1,275 @@
+"""The Spark side of drift: input checks and the two aggregations (see ``drift``).
+
+Everything here works on DataFrames and returns small Python objects (quantiles, value
+sets, histogram counts); the statistics are computed from those in ``drift``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from databricks_mlops.errors import MLOpsError, did_you_mean
+from databricks_mlops.models.monitoring import DriftConfig
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+    from pyspark.sql import Column, DataFrame
+
+    Edges = NDArray[np.float64]
+
+__all__ = [
+    "GRID_BINS",
+    "MAX_CATEGORIES",
+    "QUANTILE_ACCURACY",
+    "QUANTILE_BINS",
+    "DriftError",
+    "FeatureKind",
+    "edges_from_summary",
+    "histogram_counts",
+    "resolve_features",
+    "summarise",
+    "union_sides",
+]
+
+FeatureKind = Literal["numeric", "categorical"]
+
+QUANTILE_BINS = 1000
+GRID_BINS = 1000
+# percentile_approx's accuracy: its rank error is 1/accuracy, half a quantile bin.
+QUANTILE_ACCURACY = 2 * QUANTILE_BINS
+MAX_CATEGORIES = 1000
+_SIDE = "__drift_side"
+_KEY = "__drift_key"
+
+
+class DriftError(MLOpsError):
+    """Drift cannot be computed for these inputs (unknown feature, empty window, ...)."""
+
+
+# ---------------------------------------------------------------------------- inputs
+
+
+def resolve_features(
+    reference: DataFrame,
+    current: DataFrame,
+    config: DriftConfig,
+    features: Sequence[str] | None,
+    categorical: Collection[str] | None,
+) -> list[tuple[str, FeatureKind]]:
+    from pyspark.sql.types import BooleanType, NullType, NumericType, StringType
+
+    names = list(dict.fromkeys(features if features is not None else config.features))
+    if not names:
+        raise DriftError(
+            "No features to compare for drift: set data_drift_detection.features in the "
+            "monitoring config or pass features=[...] to compute_drift"
+        )
+    for side, frame in (("reference", reference), ("current", current)):
+        columns = frame.columns
+        for name in [*names, *(categorical or ())]:
+            if name not in columns:
+                raise DriftError(
+                    f"Drift feature {name!r} is not a column of the {side} data"
+                    f"{did_you_mean(name, columns)}; columns: {', '.join(columns)}"
+                )
+    forced = set(categorical or ())
+    ref_types = {field.name: field.dataType for field in reference.schema.fields}
+    cur_types = {field.name: field.dataType for field in current.schema.fields}
+    resolved: list[tuple[str, FeatureKind]] = []
+    for name in names:
+        kinds: list[FeatureKind] = []
+        dtypes = [ref_types[name], cur_types[name]]
+        # A column of only nulls built without a schema is typed void: it takes the other
+        # side's type (and is numeric when both are void).
+        known = [d for d in dtypes if not isinstance(d, NullType)]
+        dtypes = [d if not isinstance(d, NullType) else (known or [d])[0] for d in dtypes]
+        for dtype in dtypes:
+            if isinstance(dtype, NullType):
+                kinds.append("categorical" if name in forced else "numeric")
+            elif name in forced or isinstance(dtype, StringType | BooleanType):
+                kinds.append("categorical")
+            elif isinstance(dtype, NumericType):
+                kinds.append("numeric")
+            else:
+                raise DriftError(
+                    f"Drift feature {name!r} has type {dtype.simpleString()}, neither numeric "
+                    "nor string/boolean: cast it, or pass it in categorical=[...] to compare "
+                    "its values as categories"
+                )
+        if kinds[0] != kinds[1]:
+            raise DriftError(
+                f"Drift feature {name!r} is {ref_types[name].simpleString()} in the reference "
+                f"but {cur_types[name].simpleString()} in the current data: cast one side"
+            )
+        resolved.append((name, kinds[0]))
+    return resolved
+
+
+def union_sides(
+    reference: DataFrame, current: DataFrame, resolved: list[tuple[str, FeatureKind]]
+) -> DataFrame:
+    """Both sides as one frame of positional columns ``f0, f1, ...`` plus the side (0/1).
+
+    Positional names keep odd column names (dots, spaces) out of every expression; numeric
+    values become doubles with NaN and infinities turned into nulls (not comparable).
+    """
+    from pyspark.sql import functions as F
+
+    def columns(side: int) -> list[Column]:
+        out = [F.lit(side).alias(_SIDE)]
+        for index, (name, kind) in enumerate(resolved):
+            column = F.col(f"`{name}`")
+            if kind == "categorical":
+                out.append(column.cast("string").alias(f"f{index}"))
+            else:
+                value = column.cast("double")
+                finite = ~F.isnan(value) & (F.abs(value) != F.lit(math.inf))
+                out.append(F.when(finite, value).alias(f"f{index}"))
+        return out
+
+    return reference.select(*columns(0)).unionByName(current.select(*columns(1)))
+
+
+# ------------------------------------------------------------------------ Spark passes
+
+
+def summarise(frame: DataFrame, resolved: list[tuple[str, FeatureKind]]) -> dict[str, Any]:
+    """Pass 1: pooled quantiles, min, max and reference std (numeric); value sets
+    (categorical)."""
+    from pyspark.sql import functions as F
+
+    probabilities = _sql_doubles([i / QUANTILE_BINS for i in range(QUANTILE_BINS + 1)])
+    exprs: list[Column] = []
+    for index, (_, kind) in enumerate(resolved):
+        value = F.col(f"f{index}")
+        if kind == "numeric":
+            exprs += [
+                F.expr(f"percentile_approx(f{index}, {probabilities}, {QUANTILE_ACCURACY})").alias(
+                    f"q{index}"
+                ),
+                F.min(value).alias(f"min{index}"),
+                F.max(value).alias(f"max{index}"),
+                F.stddev_pop(F.when(F.col(_SIDE) == 0, value)).alias(f"std{index}"),
+            ]
+        else:
+            # Only the first MAX_CATEGORIES + 1 values reach the driver: enough to know
+            # the column has too many to be a category.
+            values = F.collect_set(value)
+            exprs += [
+                F.slice(F.array_sort(values), 1, MAX_CATEGORIES + 1).alias(f"cats{index}"),
+                F.size(values).alias(f"ncats{index}"),
+            ]
+    row = frame.agg(*exprs).collect()[0]
+    return row.asDict()
+
+
+def edges_from_summary(summary: dict[str, Any], index: int) -> Edges | None:
+    import numpy as np
+
+    low, high = summary[f"min{index}"], summary[f"max{index}"]
+    if low is None:
+        return None  # no non-null value on either side
+    quantiles = np.asarray(summary[f"q{index}"] or [], dtype=np.float64)
+    grid = np.linspace(low, high, GRID_BINS + 1)
+    # Small integer ranges (counts, codes, ratings): every integer becomes an edge, so
+    # integer data has no value inside a bucket and its statistics are exact.
+    integers: list[float] | Edges = []
+    if high - low <= GRID_BINS:
+        integers = np.arange(math.ceil(low), math.floor(high) + 1, dtype=np.float64)
+    return np.unique(np.concatenate([[low, high], quantiles, grid, integers]))
+
+
+def histogram_counts(
+    frame: DataFrame,
+    resolved: list[tuple[str, FeatureKind]],
+    edges: dict[int, Edges],
+    categories: dict[int, list[str]],
+) -> tuple[dict[int, int], int]:
+    """Pass 2: one groupBy count over a long key ``(feature * 2 + side) * stride + slot``.
+
+    Slot 0 counts nulls; a numeric bucket ``b`` is slots ``1 + 2b`` (inside) and
+    ``2 + 2b`` (on its left edge); category ``c`` (1-based) is slot ``c``. The extra
+    feature ``len(resolved)`` counts rows.
+    """
+    from pyspark.sql import functions as F
+
+    stride = 2 + max(
+        [1, *(2 * (len(e) + 2) for e in edges.values()), *(len(c) + 1 for c in categories.values())]
+    )
+    bucketed = _bucketize(frame, edges) if edges else frame
+
+    side = F.col(_SIDE).cast("long")
+    keys: list[Column] = []
+    for index, (_, kind) in enumerate(resolved):
+        base = (F.lit(index * 2).cast("long") + side) * stride
+        value = F.col(f"f{index}")
+        if kind == "numeric" and index in edges:
+            bucket = F.col(f"b{index}").cast("long")
+            # b{i} counts the edges <= x, r{i} the edges < x: they differ by one exactly
+            # when x is an edge (the left edge of its bucket).
+            on_edge = bucket - F.col(f"r{index}").cast("long")
+            slot = F.when(value.isNull(), 0).otherwise(bucket * 2 + 1 + on_edge)
+        elif kind == "categorical" and categories.get(index):
+            position = F.array_position(F.expr(_sql_strings(categories[index])), value)
+            slot = F.when(value.isNull(), 0).otherwise(position)
+        else:
+            slot = F.lit(0)  # the feature has no non-null value anywhere: all nulls
+        keys.append(base + slot)
+    keys.append((F.lit(len(resolved) * 2).cast("long") + side) * stride)
+    rows = bucketed.select(F.explode(F.array(*keys)).alias(_KEY)).groupBy(_KEY).count().collect()
+    return {int(row[_KEY]): int(row["count"]) for row in rows}, stride
+
+
+# Literal arrays are written as SQL text: one parse on the JVM instead of one Py4J call
+# per element (thousands of edges per feature cost seconds through F.lit / F.array).
+def _sql_doubles(values: Sequence[float] | Edges) -> str:
+    # repr() round-trips a float exactly; the D suffix makes Spark read a DOUBLE, not a
+    # DECIMAL.
+    return "array(" + ", ".join(f"{float(v)!r}D" for v in values) + ")"
+
+
+def _sql_strings(values: Sequence[str]) -> str:
+    quoted = (v.replace("\\", "\\\\").replace("'", "\\'") for v in values)
+    return "array(" + ", ".join(f"'{v}'" for v in quoted) + ")"
+
+
+def _bucketize(frame: DataFrame, edges: dict[int, Edges]) -> DataFrame:
+    """Add ``b{i}``, the bucket of ``f{i}`` among ``[-inf, *edges, inf]`` (buckets closed on
+    the left), and ``r{i}``, the same with every edge moved up to the next float (so
+    buckets closed on the right). ``pyspark.ml.feature.Bucketizer``: a binary search per
+    value, with the splits inside the UDF rather than in the plan; NULL stays NULL."""
+    import json
+
+    import numpy as np
+    from pyspark.ml.feature import Bucketizer
+
+    ordered = sorted(edges)
+    inputs = [f"f{i}" for i in ordered] * 2
+    outputs = [f"b{i}" for i in ordered] + [f"r{i}" for i in ordered]
+    nudged = {i: np.nextafter(edges[i], math.inf) for i in ordered}
+    all_edges = [edges[i] for i in ordered] + [nudged[i] for i in ordered]
+    jdf = getattr(frame, "_jdf", None)
+    if jdf is not None:
+        # Classic Spark: handing the splits to the JVM as one JSON string takes ~30 ms;
+        # the Python wrapper converts them element by element over Py4J (~1 s / 8k edges).
+        from pyspark.sql.classic.dataframe import DataFrame as ClassicDataFrame
+
+        jvm: Any = frame.sparkSession._jvm
+        java = jvm.org.apache.spark.ml.feature.Bucketizer()
+        splits = [["-Inf", *(float(v) for v in e), "Inf"] for e in all_edges]
+        for param, value in (
+            (java.splitsArray(), splits),
+            (java.inputCols(), inputs),
+            (java.outputCols(), outputs),
+        ):
+            java.set(param, param.jsonDecode(json.dumps(value)))
+        java.setHandleInvalid("keep")
+        return ClassicDataFrame(java.transform(jdf), frame.sparkSession)
+    splits_array = [[-math.inf, *map(float, e), math.inf] for e in all_edges]
+    bucketizer = Bucketizer(
+        splitsArray=splits_array, inputCols=inputs, outputCols=outputs, handleInvalid="keep"
+    )
+    return bucketizer.transform(frame)

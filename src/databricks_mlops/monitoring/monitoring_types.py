@@ -1,0 +1,107 @@
+"""What ``ModelMonitor`` returns, its error, and the monitoring schedule as Quartz cron."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from databricks_mlops.errors import MLOpsError
+from databricks_mlops.models.monitoring import MonitoringConfig
+
+LOCAL_JOB_ID = "local-job:model_monitoring"
+PACKAGE = "databricks_mlops"
+ENTRY_POINT = "mlops-monitor"
+
+
+class MonitoringSetupError(MLOpsError):
+    """The monitoring job or quality monitor could not be created, or no status exists."""
+
+
+class MonitoringJob(BaseModel):
+    job_id: str
+    job_name: str
+    schedule: str = Field(description="Quartz cron expression of the job's schedule.")
+    timezone: str = "UTC"
+    pause_status: Literal["PAUSED", "UNPAUSED"] = "UNPAUSED"
+    created: bool = Field(description="False when an existing job was updated.")
+    config_path: str | None = None
+    quality_monitor: str | None = Field(
+        None, description="Table with a Lakehouse Monitoring inference profile, if created."
+    )
+    notes: list[str] = Field(default_factory=list)
+
+
+class StatusMetrics(BaseModel):
+    drift_score: float = 0.0
+    drifting_features: list[str] = Field(default_factory=list)
+    accuracy: float | None = None
+    precision: float | None = None
+    recall: float | None = None
+    f1_score: float | None = None
+    roc_auc: float | None = None
+    rmse: float | None = None
+    mae: float | None = None
+    r2: float | None = None
+    values: dict[str, float] = Field(default_factory=dict, description="Every summary value.")
+
+
+class MonitoringStatus(BaseModel):
+    model_name: str
+    job_id: str | None = None
+    schedule: str | None = None
+    last_run_status: str = Field(description="SUCCESS / FAILED / ... or NO_RUNS.")
+    last_run_at: datetime | None = None
+    last_run_id: str | None = None
+    window_id: str | None = None
+    model_version: str | None = None
+    drift_detected: bool = False
+    breaches: list[str] = Field(default_factory=list)
+    report_path: str | None = None
+    metrics: StatusMetrics = Field(default_factory=StatusMetrics)
+
+
+# --- schedules ------------------------------------------------------------------------
+
+
+def _quartz_day_of_week(field: str) -> str:
+    # Unix cron counts Sunday as 0 (or 7); Quartz as 1.
+    return re.sub(r"\d+", lambda m: str(int(m.group()) % 7 + 1), field)
+
+
+def quartz_schedule(config: MonitoringConfig) -> str:
+    """The job's Quartz cron: ``schedule`` (unix or Quartz cron) or the interval."""
+    if config.schedule:
+        fields = config.schedule.split()
+        if len(fields) in (6, 7):
+            return config.schedule  # already Quartz (seconds first)
+        if len(fields) != 5:
+            raise MonitoringSetupError(
+                f"schedule {config.schedule!r} is not a cron expression "
+                "(minute hour day-of-month month day-of-week, e.g. '0 */6 * * *')"
+            )
+        minute, hour, dom, month, dow = fields
+        if dow == "*":
+            dow = "?"
+        elif dom == "*":
+            dom, dow = "?", _quartz_day_of_week(dow)
+        else:
+            raise MonitoringSetupError(
+                f"schedule {config.schedule!r} restricts both day-of-month and day-of-week; "
+                "Databricks (Quartz) schedules allow only one of them"
+            )
+        return " ".join(["0", minute, hour, dom, month, dow])
+    minutes = config.monitoring_interval_minutes
+    if minutes < 60 and 60 % minutes == 0:
+        return f"0 0/{minutes} * * * ?"
+    if minutes % 60 == 0 and 24 % (minutes // 60) == 0:
+        hours = minutes // 60
+        if hours == 1:
+            return "0 0 * * * ?"
+        return "0 0 0 * * ?" if hours == 24 else f"0 0 0/{hours} * * ?"
+    raise MonitoringSetupError(
+        f"monitoring_interval_minutes={minutes} does not divide an hour or a day evenly, so "
+        "it has no cron form; set `schedule` (a cron expression) instead"
+    )

@@ -1,0 +1,233 @@
+"""``setup_monitoring`` / ``get_status`` on Databricks, through databricks-sdk.
+
+A scheduled job running ``mlops-monitor`` (created, or reset when one of the same name
+exists) and, once the inference table exists, a Lakehouse Monitoring inference profile on
+it (``quality_monitors``; created once, left alone afterwards).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from databricks_mlops.models.monitoring import MonitoringConfig
+from databricks_mlops.monitoring.monitoring_types import (
+    ENTRY_POINT,
+    PACKAGE,
+    MonitoringJob,
+    MonitoringSetupError,
+    MonitoringStatus,
+)
+from databricks_mlops.monitoring.run import safe_name
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+
+def setup_on_databricks(
+    client: WorkspaceClient,
+    config: MonitoringConfig,
+    job_name: str,
+    schedule: str,
+    pause_status: Literal["PAUSED", "UNPAUSED"],
+    config_path: str | None,
+    lakehouse_monitor: bool,
+    *,
+    wheel: str | None,
+    environment_version: str,
+) -> MonitoringJob:
+    """Create or reset the scheduled job, and the quality monitor when its table exists."""
+    from databricks.sdk.errors.base import DatabricksError
+    from databricks.sdk.service import jobs
+
+    assert config.model_name is not None
+    notes: list[str] = []
+    try:
+        if config_path is None:
+            config_path = upload_config(client, config)
+        settings = job_settings(
+            config, job_name, schedule, pause_status, config_path, wheel, environment_version
+        )
+        existing = next(iter(client.jobs.list(name=job_name)), None)
+        if existing is not None and existing.job_id is not None:
+            client.jobs.reset(job_id=existing.job_id, new_settings=jobs.JobSettings(**settings))
+            job_id, created = existing.job_id, False
+        else:
+            response = client.jobs.create(**settings)
+            assert response.job_id is not None
+            job_id, created = response.job_id, True
+        monitor = None
+        if lakehouse_monitor and config.inference_table:
+            monitor = quality_monitor(client, config, notes)
+    except (DatabricksError, TimeoutError, OSError) as exc:
+        # TimeoutError: the SDK gave up retrying an unreachable host.
+        raise MonitoringSetupError(
+            f"Failed to set up monitoring job {job_name!r} on {client.config.host}: {exc}"
+        ) from exc
+    return MonitoringJob(
+        job_id=str(job_id),
+        job_name=job_name,
+        schedule=schedule,
+        pause_status=pause_status,
+        created=created,
+        config_path=config_path,
+        quality_monitor=monitor,
+        notes=notes,
+    )
+
+
+def upload_config(client: WorkspaceClient, config: MonitoringConfig) -> str:
+    import yaml
+    from databricks.sdk.service.workspace import ImportFormat
+
+    assert config.model_name is not None
+    channels = config.alerting.notification_channels if config.alerting else []
+    if any(channel.type != "email" for channel in channels):
+        # The config object only holds the resolved secret; writing it to a workspace
+        # file would leak it, and writing the mask would break delivery.
+        raise MonitoringSetupError(
+            "the monitoring config has Slack/webhook channels whose URLs are secrets: "
+            "upload a YAML that reads them from ${VARIABLES} and pass its workspace path "
+            "as setup_monitoring(config, config_path=...)"
+        )
+    folder = "/Workspace/Shared/.mlops/monitoring"
+    path = f"{folder}/{safe_name(config.model_name)}.yml"
+    text = yaml.safe_dump(config.model_dump(mode="json", exclude_none=True), sort_keys=False)
+    client.workspace.mkdirs(folder)
+    client.workspace.upload(
+        path, io.BytesIO(text.encode()), format=ImportFormat.AUTO, overwrite=True
+    )
+    return path
+
+
+def job_settings(
+    config: MonitoringConfig,
+    job_name: str,
+    schedule: str,
+    pause_status: str,
+    config_path: str,
+    wheel: str | None,
+    environment_version: str,
+) -> dict[str, Any]:
+    """Keyword arguments of ``jobs.create`` (and of ``JobSettings`` for a reset)."""
+    from databricks.sdk.service import compute, jobs
+
+    wheel = wheel or f"databricks-mlops=={_package_version()}"
+    return dict(
+        name=job_name,
+        max_concurrent_runs=1,
+        tags={"stage": "model_monitoring", "mlops_model": safe_name(config.model_name or "")},
+        schedule=jobs.CronSchedule(
+            quartz_cron_expression=schedule,
+            timezone_id="UTC",
+            pause_status=jobs.PauseStatus(pause_status),
+        ),
+        environments=[
+            jobs.JobEnvironment(
+                environment_key="default",
+                spec=compute.Environment(
+                    environment_version=environment_version, dependencies=[wheel]
+                ),
+            )
+        ],
+        tasks=[
+            jobs.Task(
+                task_key="check_drift",
+                environment_key="default",
+                python_wheel_task=jobs.PythonWheelTask(
+                    package_name=PACKAGE,
+                    entry_point=ENTRY_POINT,
+                    named_parameters={
+                        "config": config_path,
+                        "window_end": "{{job.start_time.iso_datetime}}",
+                    },
+                ),
+            )
+        ],
+    )
+
+
+def quality_monitor(
+    client: WorkspaceClient, config: MonitoringConfig, notes: list[str]
+) -> str | None:
+    from databricks.sdk.errors import NotFound
+    from databricks.sdk.service import catalog
+
+    table = config.inference_table
+    assert table is not None and config.model_name is not None
+    if table.count(".") != 2 or "/" in table:
+        notes.append(f"no quality monitor: {table} is not a Unity Catalog table name")
+        return None
+    if not client.tables.exists(full_name=table).table_exists:
+        notes.append(
+            f"quality monitor deferred: {table} does not exist yet; run setup_monitoring "
+            "again after the first batch inference"
+        )
+        return None
+    try:
+        client.quality_monitors.get(table_name=table)
+        notes.append(f"quality monitor on {table} already exists")
+        return table
+    except NotFound:
+        pass
+    problem = (
+        catalog.MonitorInferenceLogProblemType.PROBLEM_TYPE_CLASSIFICATION
+        if config.model_type == "classification"
+        else catalog.MonitorInferenceLogProblemType.PROBLEM_TYPE_REGRESSION
+    )
+    catalog_name, schema, _ = table.split(".")
+    client.quality_monitors.create(
+        table_name=table,
+        output_schema_name=f"{catalog_name}.{schema}",
+        assets_dir=f"/Workspace/Shared/.mlops/monitoring/{safe_name(config.model_name)}",
+        inference_log=catalog.MonitorInferenceLog(
+            problem_type=problem,
+            timestamp_col=config.timestamp_column,
+            granularities=["1 day"],
+            prediction_col=config.prediction_column,
+            model_id_col=config.model_version_column,
+            label_col=config.label_column,
+        ),
+    )
+    return table
+
+
+def databricks_status(client: WorkspaceClient, model_name: str) -> MonitoringStatus:
+    from databricks.sdk.errors.base import DatabricksError
+
+    job_name = f"model_monitoring-{model_name}"
+    try:
+        job = next(iter(client.jobs.list(name=job_name)), None)
+        if job is None or job.job_id is None:
+            raise MonitoringSetupError(
+                f"no monitoring job {job_name!r} in {client.config.host}: call "
+                "setup_monitoring(config) first"
+            )
+        run = next(iter(client.jobs.list_runs(job_id=job.job_id, limit=1)), None)
+    except (DatabricksError, TimeoutError, OSError) as exc:
+        raise MonitoringSetupError(
+            f"Failed to read the monitoring job of {model_name}: {exc}"
+        ) from exc
+    schedule = job.settings.schedule if job.settings else None
+    status = MonitoringStatus(
+        model_name=model_name,
+        job_id=str(job.job_id),
+        schedule=schedule.quartz_cron_expression if schedule else None,
+        last_run_status="NO_RUNS",
+    )
+    if run is not None and run.state is not None:
+        state = run.state.result_state or run.state.life_cycle_state
+        status.last_run_status = state.value if state is not None else "UNKNOWN"
+        if run.start_time:
+            status.last_run_at = datetime.fromtimestamp(run.start_time / 1000)
+    return status
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("databricks-mlops")
+    except PackageNotFoundError:
+        return "0.1.0"

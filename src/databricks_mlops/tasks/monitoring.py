@@ -1,0 +1,106 @@
+"""``mlops-monitor``: the check_drift task of the model_monitoring job.
+
+One monitoring run. Drift is a finding, not a failure: the task succeeds and publishes
+``drift_detected`` ("true" / "false": a condition_task compares strings) for the retraining
+gate. Missing inputs (no inference log, no reference, an empty window) fail the task.
+
+Parameters: ``--config=...`` plus ``${...}`` variables (``--catalog=``, ``--schema=``), and
+optionally ``--window_end=<ISO time>`` (the job passes ``{{job.start_time.iso_datetime}}``,
+so a repaired run re-monitors the same window instead of a new one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from databricks_mlops.tasks.arguments import parse_task_arguments, run_task
+
+if TYPE_CHECKING:
+    from databricks_mlops.models.monitoring import MonitoringConfig
+    from databricks_mlops.monitoring.run import MonitoringRunResult
+
+
+def _window_end(text: str) -> datetime | None:
+    from databricks_mlops.errors import ConfigError
+
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ConfigError(
+            f"--window_end={text!r} is not an ISO date-time (e.g. 2024-07-01T06:00:00)"
+        ) from exc
+
+
+def run_monitor(
+    config: MonitoringConfig, window_end: datetime | None = None
+) -> MonitoringRunResult:
+    """The stage itself (``MLOpsWorkflow`` may call it too): run, then publish task values."""
+    from databricks_mlops.monitoring.monitor import ModelMonitor
+    from databricks_mlops.runtime.task_values import set_task_value
+
+    result = ModelMonitor().run(config, window_end=window_end)
+    drift = result.drift_detected and config.retrain_on_drift
+    set_task_value("drift_detected", "true" if drift else "false")
+    set_task_value("drift_score", round(result.drift_score, 6))
+    set_task_value("report_path", result.report_path)
+    set_task_value("breaches", len(result.breaches))
+    return result
+
+
+def print_summary(result: MonitoringRunResult) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"monitoring: {result.model_name} ({result.window_id})")
+    for column in ("feature", "method", "score", "p-value", "threshold", "drifting"):
+        table.add_column(column)
+    if result.drift is not None:
+        for item in result.drift.features:
+            table.add_row(
+                item.feature,
+                item.method,
+                f"{item.score:.4f}",
+                "-" if item.p_value is None else f"{item.p_value:.4f}",
+                f"{item.threshold:.4f}",
+                "[bold red]yes[/]" if item.drifting else "no",
+            )
+    console = Console(width=120)
+    console.print(table)
+    if result.performance is not None:
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in result.performance.metrics.items())
+        console.print(f"performance on {result.performance.labelled_rows} labelled rows: {shown}")
+    for note in result.notes:
+        console.print(f"note: {note}")
+    verdict = "DRIFT DETECTED" if result.drift_detected else "no drift"
+    console.print(
+        f"{verdict}: drift score {result.drift_score:.4f}; {len(result.breaches)} breach(es); "
+        f"metrics -> {result.metrics_table}; report -> {result.report_path}"
+    )
+    if result.alert_outcome is not None:
+        outcome = result.alert_outcome
+        console.print(
+            f"alerts: {len(outcome.sent)} sent, {len(outcome.failed)} failed, "
+            f"{len(outcome.suppressed)} suppressed"
+        )
+
+
+def monitor_main(argv: Sequence[str] | None = None) -> None:
+    def body() -> None:
+        from databricks_mlops.models.monitoring import MonitoringConfig
+
+        args = parse_task_arguments("mlops-monitor", argv)
+        window_end = _window_end(args.variables.pop("window_end", ""))
+        config = MonitoringConfig.from_yaml(args.config, args.variables)
+        if not config.enabled:
+            print(f"monitor: monitoring is disabled in {args.config}; nothing to do")
+            from databricks_mlops.runtime.task_values import set_task_value
+
+            set_task_value("drift_detected", "false")
+            return
+        print_summary(run_monitor(config, window_end))
+
+    run_task(body)

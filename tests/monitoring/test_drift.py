@@ -1,0 +1,453 @@
+"""compute_drift on the local Spark session: accuracy against scipy, calibration, errors."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from scipy.spatial.distance import jensenshannon
+
+from databricks_mlops.models.monitoring import DriftConfig
+from databricks_mlops.monitoring import DriftError, DriftResult, FeatureDrift, compute_drift
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+ALL_METHODS = ["ks_test", "wasserstein", "psi", "chi_squared", "jensen_shannon"]
+
+
+def frame(spark: SparkSession, data: dict[str, Any]) -> DataFrame:
+    return spark.createDataFrame(pd.DataFrame(data))
+
+
+@contextmanager
+def count_jobs(spark: SparkSession, group: str) -> Iterator[list[int]]:
+    """Collect the ids of the Spark jobs started inside the block (by job group)."""
+    context = spark.sparkContext
+    jobs: list[int] = []
+    context.setJobGroup(group, group)
+    try:
+        yield jobs
+    finally:
+        jobs.extend(context.statusTracker().getJobIdsForGroup(group))
+        context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
+
+
+def row(result: DriftResult, feature: str, method: str) -> FeatureDrift:
+    matches = [r for r in result.features if r.feature == feature and r.method == method]
+    assert len(matches) == 1, f"{feature}/{method}: {result.features}"
+    return matches[0]
+
+
+# --------------------------------------------------------------- accuracy vs scipy
+
+N_ACCURACY = 100_000
+
+
+def _accuracy_samples() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(7)
+    n = N_ACCURACY
+    with_nulls_ref = rng.normal(0, 1, n)
+    with_nulls_cur = rng.normal(0.03, 1.1, n)
+    with_nulls_ref[rng.random(n) < 0.1] = np.nan
+    with_nulls_cur[rng.random(n) < 0.3] = np.nan
+    return {
+        "normal_shift": (rng.normal(0, 1, n), rng.normal(0.05, 1, n)),
+        "normal_same": (rng.normal(10, 3, n), rng.normal(10, 3, n)),
+        "lognormal_skewed": (rng.lognormal(0, 1.5, n), rng.lognormal(0.1, 1.5, n)),
+        "exponential_scale": (rng.exponential(1.0, n), rng.exponential(1.2, n)),
+        "poisson_ints": (rng.poisson(3, n), rng.poisson(3.2, n)),
+        "wide_ints": (rng.integers(0, 100_000, n), rng.integers(0, 110_000, n)),
+        "bimodal_vs_normal": (
+            np.concatenate([rng.normal(-2, 1, n // 2), rng.normal(2, 1, n - n // 2)]),
+            rng.normal(0, 2.2, n),
+        ),
+        "with_nulls": (with_nulls_ref, with_nulls_cur),
+    }
+
+
+@pytest.fixture(scope="module")
+def accuracy(spark: SparkSession) -> tuple[DriftResult, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    samples = _accuracy_samples()
+
+    def column(values: np.ndarray) -> Any:
+        if values.dtype.kind == "f":
+            # Real SQL nulls (not NaN) for the missing values.
+            return pd.array(np.where(np.isnan(values), None, values), dtype="Float64")
+        return values
+
+    reference = frame(spark, {name: column(ref) for name, (ref, _) in samples.items()})
+    current = frame(spark, {name: column(cur) for name, (_, cur) in samples.items()})
+    config = DriftConfig(features=list(samples), drift_methods=["ks_test", "wasserstein"])
+    return compute_drift(reference, current, config), samples
+
+
+@pytest.mark.parametrize("feature", list(_accuracy_samples()))
+def test_ks_and_wasserstein_match_scipy_within_0_01(
+    accuracy: tuple[DriftResult, dict[str, tuple[np.ndarray, np.ndarray]]], feature: str
+) -> None:
+    result, samples = accuracy
+    ref, cur = (values[~np.isnan(values)] for values in (s.astype(float) for s in samples[feature]))
+    exact = stats.ks_2samp(ref, cur)
+    ks = row(result, feature, "ks_test")
+    assert abs(ks.score - exact.statistic) <= 0.01
+    # The binned statistic never exceeds the exact one, and the stated bound holds.
+    assert ks.score <= exact.statistic + 1e-12
+    assert ks.error_bound is not None
+    assert exact.statistic - ks.score <= ks.error_bound + 1e-12
+    assert ks.p_value == pytest.approx(
+        stats.kstwo.sf(ks.score, round(len(ref) * len(cur) / (len(ref) + len(cur))))
+    )
+
+    exact_w = stats.wasserstein_distance(ref, cur) / max(float(np.std(ref)), 1e-3)
+    wasserstein = row(result, feature, "wasserstein")
+    assert abs(wasserstein.score - exact_w) <= 0.01
+    assert wasserstein.error_bound is not None
+    assert abs(wasserstein.score - exact_w) <= wasserstein.error_bound + 1e-9
+
+
+def test_nulls_are_counted_apart(
+    accuracy: tuple[DriftResult, dict[str, tuple[np.ndarray, np.ndarray]]],
+) -> None:
+    result, samples = accuracy
+    ref, cur = samples["with_nulls"]
+    distribution = result.distributions["with_nulls"]
+    assert distribution.reference_nulls == int(np.isnan(ref).sum())
+    assert distribution.current_nulls == int(np.isnan(cur).sum())
+    assert sum(distribution.reference_counts) == int((~np.isnan(ref)).sum())
+    assert sum(distribution.current_counts) == int((~np.isnan(cur)).sum())
+    assert distribution.bin_edges is not None
+    assert len(distribution.bin_edges) == len(distribution.reference_counts) + 1
+    assert distribution.bin_edges[0] == pytest.approx(float(np.nanmin(np.concatenate([ref, cur]))))
+    assert result.reference_rows == result.current_rows == N_ACCURACY
+
+
+def test_discrete_integers_are_exact(
+    accuracy: tuple[DriftResult, dict[str, tuple[np.ndarray, np.ndarray]]],
+) -> None:
+    # Every integer of a range of at most 1,000 is an edge: the histogram holds the exact CDFs.
+    result, samples = accuracy
+    ref, cur = samples["poisson_ints"]
+    ks = row(result, "poisson_ints", "ks_test")
+    assert ks.score == pytest.approx(stats.ks_2samp(ref, cur).statistic, abs=1e-12)
+    assert ks.error_bound == 0.0
+
+
+# ------------------------------------------------------------- calibration and power
+
+
+def test_same_distribution_false_alarm_rate_is_at_most_the_level(spark: SparkSession) -> None:
+    # 20 seeded trials of 5,000 rows each, run as 20 independent features of one call.
+    trials, n = 20, 5_000
+    rng = np.random.default_rng(2024)
+    reference = frame(spark, {f"trial_{i}": rng.gamma(2.0, 3.0, n) for i in range(trials)})
+    current = frame(spark, {f"trial_{i}": rng.gamma(2.0, 3.0, n) for i in range(trials)})
+    config = DriftConfig(
+        features=[f"trial_{i}" for i in range(trials)],
+        drift_methods=["ks_test", "wasserstein", "psi", "jensen_shannon"],
+        threshold=0.05,
+    )
+
+    result = compute_drift(reference, current, config)
+
+    ks_alarms = [r.feature for r in result.features if r.method == "ks_test" and r.drifting]
+    assert len(ks_alarms) / trials <= config.threshold, ks_alarms
+    distance_alarms = [r for r in result.features if r.method != "ks_test" and r.drifting]
+    assert distance_alarms == []
+    assert result.drift_score <= config.threshold
+
+
+def test_shifted_mean_is_flagged_and_stable_feature_is_not(spark: SparkSession) -> None:
+    # A fixed seed whose "stable" pair is not one of the 5% chance alarms (seed 5 is).
+    rng = np.random.default_rng(7)
+    n = 5_000
+    reference = frame(spark, {"stable": rng.normal(0, 1, n), "shifted": rng.normal(50, 5, n)})
+    current = frame(spark, {"stable": rng.normal(0, 1, n), "shifted": rng.normal(51.5, 5, n)})
+    config = DriftConfig(features=["stable", "shifted"], drift_methods=["ks_test", "wasserstein"])
+
+    result = compute_drift(reference, current, config)
+
+    assert result.drifting_features == ["shifted"]
+    assert result.drift_detected
+    assert result.drift_score == 0.5
+    shifted_ks = row(result, "shifted", "ks_test")
+    assert shifted_ks.p_value is not None and shifted_ks.p_value < 1e-10
+    assert shifted_ks.statistic_note.startswith("p-value < threshold")
+    # A 0.3 std shift is a normalised Wasserstein distance of about 0.3.
+    assert row(result, "shifted", "wasserstein").score == pytest.approx(0.3, abs=0.05)
+    assert row(result, "stable", "wasserstein").statistic_note.startswith("score <= threshold")
+
+
+def test_new_category_is_flagged(spark: SparkSession) -> None:
+    rng = np.random.default_rng(3)
+    n = 20_000
+    plans = ["basic", "plus", "pro"]
+    reference = frame(spark, {"plan": rng.choice(plans, n)})
+    current_values = rng.choice(plans, n).astype(object)
+    current_values[:40] = "enterprise"  # 0.2% of the rows: too few for the p-value alone
+    current = frame(spark, {"plan": current_values})
+    config = DriftConfig(features=["plan"], drift_methods=["chi_squared", "psi"])
+
+    result = compute_drift(reference, current, config)
+
+    chi = row(result, "plan", "chi_squared")
+    assert chi.kind == "categorical"
+    assert chi.drifting
+    assert "new categories: enterprise" in chi.statistic_note
+    assert result.drifting_features == ["plan"]
+    distribution = result.distributions["plan"]
+    assert distribution.categories == ["basic", "enterprise", "plus", "pro"]
+    assert distribution.reference_counts[1] == 0
+    assert distribution.current_counts[1] == 40
+
+
+def test_same_categories_not_flagged_and_ks_maps_to_chi_squared(spark: SparkSession) -> None:
+    rng = np.random.default_rng(4)
+    n = 10_000
+    reference = frame(
+        spark, {"contract": rng.choice(["m", "y1", "y2"], n), "flag": rng.random(n) < 0.3}
+    )
+    current = frame(
+        spark, {"contract": rng.choice(["m", "y1", "y2"], n), "flag": rng.random(n) < 0.3}
+    )
+    config = DriftConfig(features=["contract", "flag"], drift_methods=["ks_test", "wasserstein"])
+
+    result = compute_drift(reference, current, config)
+
+    assert {(r.feature, r.method) for r in result.features} == {
+        ("contract", "chi_squared"),
+        ("contract", "jensen_shannon"),
+        ("flag", "chi_squared"),
+        ("flag", "jensen_shannon"),
+    }
+    assert all(r.kind == "categorical" for r in result.features)
+    assert (
+        "ks_test configured, chi_squared used"
+        in row(result, "contract", "chi_squared").statistic_note
+    )
+    assert not result.drift_detected
+    assert result.distributions["flag"].categories == ["false", "true"]
+
+
+# ---------------------------------------------------------------- PSI / JS by hand
+
+
+def test_categorical_psi_and_jensen_shannon_match_hand_computed(spark: SparkSession) -> None:
+    reference = frame(spark, {"c": ["a"] * 50 + ["b"] * 30 + ["c"] * 20})
+    current = frame(spark, {"c": ["a"] * 30 + ["b"] * 30 + ["c"] * 40})
+    config = DriftConfig(features=["c"], drift_methods=["psi", "jensen_shannon"], threshold=0.2)
+
+    result = compute_drift(reference, current, config)
+
+    expected_psi = (0.3 - 0.5) * math.log(0.3 / 0.5) + (0.4 - 0.2) * math.log(0.4 / 0.2)
+    assert row(result, "c", "psi").score == pytest.approx(expected_psi, rel=1e-12)
+    assert row(result, "c", "psi").drifting  # 0.2408 > 0.2
+    expected_js = float(jensenshannon([0.5, 0.3, 0.2], [0.3, 0.3, 0.4]))
+    mid = [0.4, 0.3, 0.3]
+    by_hand = math.sqrt(
+        0.5 * sum(p * math.log(p / q) for p, q in zip([0.5, 0.3, 0.2], mid, strict=True))
+        + 0.5 * sum(p * math.log(p / q) for p, q in zip([0.3, 0.3, 0.4], mid, strict=True))
+    )
+    assert by_hand == pytest.approx(expected_js, rel=1e-12)
+    assert row(result, "c", "jensen_shannon").score == pytest.approx(by_hand, rel=1e-9)
+    assert not row(result, "c", "jensen_shannon").drifting  # 0.1721 <= 0.2
+
+
+def test_numeric_psi_uses_reference_deciles(spark: SparkSession) -> None:
+    # Reference: 0..999 once each, so its deciles are exactly [0,100), [100,200), ...
+    # Current: everything in the first decile. PSI = 0.9 ln 10 + 9 (1e-4 - 0.1) ln(1e-3).
+    reference = frame(spark, {"x": np.arange(1000)})
+    current = frame(spark, {"x": np.arange(1000) % 100})
+    config = DriftConfig(features=["x"], drift_methods=["psi", "jensen_shannon", "chi_squared"])
+
+    result = compute_drift(reference, current, config)
+
+    expected = 0.9 * math.log(1 / 0.1) + 9 * (1e-4 - 0.1) * math.log(1e-4 / 0.1)
+    assert row(result, "x", "psi").score == pytest.approx(expected, rel=1e-9)
+    js = float(jensenshannon([0.1] * 10, [1.0] + [0.0] * 9))
+    assert row(result, "x", "jensen_shannon").score == pytest.approx(js, rel=1e-9)
+    assert row(result, "x", "chi_squared").p_value == pytest.approx(0.0, abs=1e-100)
+    assert result.drifting_features == ["x"]
+
+
+# ----------------------------------------------------------------------- Spark jobs
+
+
+def test_number_of_spark_jobs_does_not_grow_with_features(spark: SparkSession) -> None:
+    rng = np.random.default_rng(9)
+    n = 2_000
+
+    def data() -> dict[str, Any]:
+        columns: dict[str, Any] = {f"x{i}": rng.normal(0, 1, n) for i in range(10)}
+        columns.update({f"c{i}": rng.choice(["a", "b"], n) for i in range(4)})
+        return columns
+
+    reference, current = frame(spark, data()), frame(spark, data())
+    config = DriftConfig(drift_methods=ALL_METHODS)
+
+    with count_jobs(spark, "drift-2-features") as few:
+        compute_drift(reference, current, config, features=["x0", "c0"])
+    with count_jobs(spark, "drift-14-features") as many:
+        result = compute_drift(reference, current, config, features=reference.columns)
+
+    assert 1 <= len(few) <= 4  # two aggregations; adaptive execution runs each as 2 jobs
+    assert len(many) == len(few)
+    assert len({r.feature for r in result.features}) == 14
+
+
+# --------------------------------------------------------------------- edge cases
+
+
+def test_empty_current_window_is_a_typed_error(spark: SparkSession) -> None:
+    reference = frame(spark, {"x": [1.0, 2.0, 3.0], "c": ["a", "b", "a"]})
+    current = reference.limit(0)
+
+    with pytest.raises(DriftError, match=r"The current data has no rows"):
+        compute_drift(reference, current, DriftConfig(features=["x", "c"]))
+
+
+def test_all_null_feature_in_current_is_drift_with_nan_score(spark: SparkSession) -> None:
+    reference = frame(
+        spark, {"x": pd.array([1.0, 2.0, None], dtype="Float64"), "c": ["a", "b", None]}
+    )
+    current = frame(spark, {"x": pd.array([None, None], dtype="Float64"), "c": [None, None]})
+    config = DriftConfig(features=["x", "c"], drift_methods=["ks_test", "psi"])
+
+    result = compute_drift(reference, current, config)
+
+    assert result.drifting_features == ["x", "c"]
+    ks = row(result, "x", "ks_test")
+    assert math.isnan(ks.score)
+    assert ks.p_value is None
+    assert "no non-null value in the current data" in ks.statistic_note
+    assert result.distributions["x"].current_nulls == 2
+    assert result.distributions["c"].reference_counts == [1, 1]
+
+
+def test_feature_null_on_both_sides_is_not_drift(spark: SparkSession) -> None:
+    from pyspark.sql import functions as F
+
+    base = frame(spark, {"k": [1, 2, 3]}).withColumn("x", F.lit(None).cast("double"))
+    result = compute_drift(base, base, DriftConfig(features=["x"]))
+
+    assert not result.drift_detected
+    assert "nothing to compare" in result.features[0].statistic_note
+    assert result.distributions["x"].reference_nulls == 3
+
+
+def test_constant_feature_does_not_crash(spark: SparkSession) -> None:
+    reference = frame(spark, {"x": [5.0] * 100})
+    current = frame(spark, {"x": [5.0] * 60 + [6.0] * 40})
+    result = compute_drift(
+        reference, current, DriftConfig(features=["x"], drift_methods=ALL_METHODS)
+    )
+
+    assert row(result, "x", "ks_test").score == pytest.approx(0.4)
+    # The reference std is 0: the distance is divided by evidently's floor of 0.001.
+    assert row(result, "x", "wasserstein").score == pytest.approx(0.4 / 1e-3)
+    assert result.drifting_features == ["x"]
+
+
+def test_unknown_feature_names_the_closest_column(spark: SparkSession) -> None:
+    reference = frame(spark, {"tenure": [1, 2], "monthly_charges": [3.0, 4.0]})
+
+    with pytest.raises(
+        DriftError,
+        match=r"'tenur' is not a column of the reference data \(did you mean 'tenure'\?\)",
+    ):
+        compute_drift(reference, reference, DriftConfig(features=["tenur"]))
+
+
+def test_no_features_is_a_typed_error(spark: SparkSession) -> None:
+    reference = frame(spark, {"x": [1.0]})
+
+    with pytest.raises(DriftError, match=r"No features to compare"):
+        compute_drift(reference, reference, DriftConfig())
+
+
+def test_type_mismatch_and_unsupported_types_are_typed_errors(spark: SparkSession) -> None:
+    from pyspark.sql import functions as F
+
+    numbers = frame(spark, {"x": [1.0, 2.0]})
+    strings = frame(spark, {"x": ["1", "2"]})
+    with pytest.raises(
+        DriftError, match=r"'x' is double in the reference but string in the current"
+    ):
+        compute_drift(numbers, strings, DriftConfig(features=["x"]))
+
+    dates = numbers.withColumn("d", F.current_date())
+    with pytest.raises(DriftError, match=r"'d' has type date.*categorical="):
+        compute_drift(dates, dates, DriftConfig(features=["d"]))
+    # ...and forcing it to be categorical works.
+    result = compute_drift(dates, dates, DriftConfig(features=["d"]), categorical=["d"])
+    assert result.features[0].kind == "categorical"
+
+
+def test_identifier_like_column_is_refused_as_category(spark: SparkSession) -> None:
+    reference = frame(spark, {"id": [f"user-{i}" for i in range(30)]})
+
+    with pytest.raises(
+        DriftError, match=r"'id' has 30 distinct values, more than max_categories=20"
+    ):
+        compute_drift(reference, reference, DriftConfig(features=["id"]), max_categories=20)
+
+
+def test_odd_column_names_work(spark: SparkSession) -> None:
+    reference = frame(spark, {"monthly charges.usd": [1.0, 2.0, 3.0, 4.0]})
+    current = frame(spark, {"monthly charges.usd": [1.0, 2.0, 3.0, 40.0]})
+
+    result = compute_drift(reference, current, DriftConfig(features=["monthly charges.usd"]))
+
+    assert row(result, "monthly charges.usd", "ks_test").score == pytest.approx(0.25)
+
+
+def test_drift_score_is_the_share_of_drifting_features() -> None:
+    def drift(feature: str, method: str, drifting: bool) -> FeatureDrift:
+        return FeatureDrift(
+            feature=feature, kind="numeric", method=method, score=0.0, p_value=None,
+            threshold=0.05, drifting=drifting, statistic_note="",
+        )  # fmt: skip
+
+    result = DriftResult(
+        features=[
+            drift("a", "ks_test", True),
+            drift("a", "wasserstein", True),
+            drift("b", "ks_test", False),
+            drift("c", "ks_test", False),
+            drift("c", "psi", True),
+            drift("d", "psi", False),
+        ],
+        distributions={},
+        reference_rows=1,
+        current_rows=1,
+    )
+    assert result.drifting_features == ["a", "c"]
+    assert result.drift_score == 0.5
+    assert result.drift_detected
+    empty = DriftResult(features=[], distributions={}, reference_rows=0, current_rows=0)
+    assert empty.drift_score == 0.0
+    assert not empty.drift_detected
+
+
+def test_categories_with_quotes_and_backslashes(spark: SparkSession) -> None:
+    odd = ["it's", "back\\slash", 'say "hi"', "new\nline"]
+    reference = frame(spark, {"c": odd * 5})
+    current = frame(spark, {"c": odd * 4 + ["it's"] * 4})
+
+    result = compute_drift(reference, current, DriftConfig(features=["c"], drift_methods=["psi"]))
+
+    distribution = result.distributions["c"]
+    assert distribution.categories == sorted(odd)
+    assert distribution.reference_counts == [5, 5, 5, 5]
+    assert dict(zip(distribution.categories, distribution.current_counts, strict=True)) == {
+        "it's": 8,
+        "back\\slash": 4,
+        'say "hi"': 4,
+        "new\nline": 4,
+    }
