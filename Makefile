@@ -17,7 +17,7 @@ $(UV):
 	python3 -m pip install --user --quiet uv || python3 -m pip install --user --quiet --break-system-packages uv
 
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra spark --extra gx --compile-bytecode
+	$(UV) sync --frozen --inexact --extra spark --extra gx --compile-bytecode
 	@touch $@
 
 setup: .venv/.synced
