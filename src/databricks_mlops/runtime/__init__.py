@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,7 +115,13 @@ class Runtime:
         """``saveAsTable`` that keeps local tables at their deterministic location."""
         identifier = self.table(name)
         if self.is_local:
-            writer = writer.option("path", str(table_location(TableName.parse(name), self.home)))
+            location = table_location(TableName.parse(name), self.home)
+            if location.is_dir() and not (location / "_delta_log").is_dir():
+                # A first write that failed mid-way leaves data files but no transaction
+                # log, i.e. no committed data; Delta then refuses the location for good.
+                logger.warning("%s: removing files of a write that never committed", name)
+                shutil.rmtree(location)
+            writer = writer.option("path", str(location))
         writer.saveAsTable(identifier)
         return identifier
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,6 +74,10 @@ def build_local_session(warehouse: Path) -> SparkSession:
     # Spark binds the driver to the first non-loopback address otherwise, which fails or
     # warns on machines without one; everything local stays on 127.0.0.1.
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # Python workers (UDFs, mlflow's spark_udf) run `python3` from PATH unless told
+    # otherwise; a console script started without activating the venv would give them an
+    # interpreter without pandas. Locally they must be this interpreter.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (
         SparkSession.builder.master(os.environ.get("MLOPS_SPARK_MASTER", "local[*]"))
         .appName("databricks-mlops")
