@@ -1,5 +1,5 @@
 # One command per check, the same locally and in CI.
-#   make demo   sample data -> the data_ingestion job run locally -> the table and its row count
+#   make demo   generate a project from template/, install it, run its whole lifecycle locally
 #   make test   the test suite
 # Both install what they need: uv (bootstrapped with pip when missing), the locked
 # environment with local Spark + Delta; Delta's jars are fetched on the first Spark start.
@@ -7,8 +7,6 @@
 SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen
-# Where the demo keeps its local tables, MLflow store and sample data.
-DEMO_HOME ?= $(CURDIR)/.mlops
 
 .PHONY: setup test lint bundle demo docs docs-check clean
 
@@ -37,12 +35,10 @@ bundle: setup
 	@if [ -f "$(BUNDLE_VALIDATOR)" ]; then $(RUN) python $(BUNDLE_VALIDATOR) databricks.yml; \
 	else echo "bundle schema validator not found at $(BUNDLE_VALIDATOR); skipped"; fi
 
+# The product demo: generate a project from template/ into .demo/, install it, run its
+# whole lifecycle locally, then drifted data -> drift detected, alert, retraining.
 demo: setup
-	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops sample-data churn --rows 5000 \
-		--out /Volumes/main/churn_dev/raw/customers.csv
-	# Every stage job chained by run_job_task, in one process (one Spark session).
-	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops run mlops_workflow --target dev
-	MLOPS_HOME=$(DEMO_HOME) $(RUN) databricks-mlops table main.churn_dev.customers_bronze main.churn_dev.customer_features main.churn_dev.churn_inference_log
+	$(RUN) python scripts/demo.py
 
 # The configuration reference is generated from the pydantic models; a test fails when stale.
 docs: setup

@@ -94,7 +94,11 @@ def churn_champion(runtime: Runtime) -> tuple[str, str]:
                     "type": "one_hot_encode",
                     "source_column": "contract_type",
                     "categories": ["Month-to-month", "One year", "Two year"],
-                    "output_columns": ["contract_monthly", "contract_one_year", "contract_two_year"],
+                    "output_columns": [
+                        "contract_monthly",
+                        "contract_one_year",
+                        "contract_two_year",
+                    ],
                 },
             },
         }
