@@ -22,6 +22,8 @@ EXPECTED = {
     "complete_mlops_pipeline.py": "Model deployed with ID: m-",
     "integrated_serving_example.py": "v2 probabilities",
     "model_serving_example.py": "rejected as expected (HTTP 400)",
+    "model_monitoring_example.py": "Current drift score: 0.0000",
+    "integration_test.py": "6 of 6 checks passed",
 }
 
 
