@@ -130,7 +130,7 @@ def main() -> int:
 
     step("5. summary")
     os.environ.update(MLOPS_HOME=str(home), MLOPS_RUNTIME="local")
-    summary = collect_summary(project, monitored)
+    summary = collect_summary(monitored)
     receiver.shutdown()
     for label, value in summary.items():
         print(f"{label:>22}: {value}")
@@ -142,7 +142,7 @@ def main() -> int:
     return 0 if ok else 1
 
 
-def collect_summary(project: Path, monitored: str) -> dict[str, str]:
+def collect_summary(monitored: str) -> dict[str, str]:
     from mlflow import MlflowClient
 
     from databricks_mlops.deployment import ModelDeployer
@@ -195,7 +195,7 @@ def collect_summary(project: Path, monitored: str) -> dict[str, str]:
         "endpoint": f"{endpoint.name} at {endpoint.url} (stopped now)",
         "three predictions": ", ".join(f"{p:.3f}" for p in answer.predictions["probability"])
         + f" in {answer.metadata.latency_ms:.0f} ms",
-        "drift": _drift_line(monitored),
+        "drift": _drift_line(model),
         "alert": (
             f"{len(AlertReceiver.received)} delivered; "
             f"{len(alert.get('breaches', []))} breaches, e.g. {alert['breaches'][0]['metric']}"
@@ -210,11 +210,16 @@ def collect_summary(project: Path, monitored: str) -> dict[str, str]:
     }
 
 
-def _drift_line(output: str) -> str:
-    for line in output.splitlines():
-        if "drift" in line.lower() and ("detected" in line.lower() or "score" in line.lower()):
-            return line.strip()[:150]
-    return "see the model_monitoring output above"
+def _drift_line(model: str) -> str:
+    """The last monitoring run, as ModelMonitor.get_status reads it from the metrics table."""
+    from databricks_mlops.monitoring import ModelMonitor
+
+    status = ModelMonitor().get_status(model)
+    drifting = ", ".join(status.metrics.drifting_features) or "none"
+    return (
+        f"drift score {status.metrics.drift_score:.2f} (share of features drifting): {drifting}; "
+        f"accuracy on labelled rows {status.metrics.accuracy or float('nan'):.3f}"
+    )
 
 
 if __name__ == "__main__":
