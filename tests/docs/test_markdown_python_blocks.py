@@ -21,7 +21,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCUMENTS = ["docs/expressions.md", "docs/usage.md", "docs/architecture.md"]
+DOCUMENTS = [
+    "docs/expressions.md",
+    "docs/usage.md",
+    "docs/architecture.md",
+    "docs/deployment.md",
+    "docs/serving.md",
+    "docs/monitoring.md",
+    "docs/cicd.md",
+]
 
 _FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})(?P<info>[^`\n]*)$")
 
