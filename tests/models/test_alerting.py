@@ -153,3 +153,23 @@ def test_unknown_channel_field_is_an_error_with_its_line(tmp_path: Path) -> None
     )
     with pytest.raises(ConfigError, match=r"monitoring\.yml:6: .*smtp_hots"):
         MonitoringConfig.from_yaml(path)
+
+
+def test_a_python_built_config_error_never_echoes_a_password() -> None:
+    # The outermost model decides whether pydantic prints input values: MonitoringConfig,
+    # not only the channel, must hide them.
+    with pytest.raises(ValidationError, match=r"username and password go together") as info:
+        MonitoringConfig.model_validate(
+            {
+                "metrics": ["accuracy"],
+                "alerting": {
+                    "notification_channels": [
+                        {"type": "email", "recipients": ["a@example.com"],
+                         "password": "hunter2-smtp-password"}  # fmt: skip
+                    ]
+                },
+            }
+        )
+    assert "hunter2-smtp-password" not in str(info.value)
+    # Still in the structured errors, where models.loading words YAML errors without it.
+    assert "hunter2" in repr(info.value.errors())

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from databricks_mlops.cli.endpoints import endpoints_app
 from databricks_mlops.errors import ConfigError, MLOpsError, did_you_mean
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 out = Console()
+app.add_typer(endpoints_app, name="endpoints")
 
 
 def _parse_pairs(pairs: list[str], option: str) -> dict[str, str]:

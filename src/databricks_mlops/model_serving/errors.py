@@ -86,7 +86,8 @@ class ServingRetriesExhaustedError(ServingError):
         message = (
             f"endpoint {endpoint!r} at {url} failed after {attempts} attempt(s), last: "
             f"{status}: {last_error}. Check that the endpoint is up (local: "
-            "`databricks-mlops` deploy / endpoint registry; Databricks: endpoint state READY) "
+            "`databricks-mlops endpoints list` shows the registered servers, the "
+            "model_deployment job starts one; Databricks: endpoint state READY) "
             "or raise retry_config.max_retries / timeout_seconds"
         )
         super().__init__(message, endpoint=endpoint)

@@ -11,15 +11,12 @@ import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import ConfigDict, Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from databricks_mlops.models.base import EnvSecret, EnvStr, StrictModel
 
 _WINDOW = re.compile(r"^(\d+)\s*([smhd])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-# A rejected webhook URL or header would otherwise be echoed back as `input_value=...`.
-# (Only the outermost model's setting counts, so AlertConfig sets it too.)
-_HIDE_INPUT = ConfigDict(hide_input_in_errors=True)
 
 
 def _check_http_url(field: str, value: SecretStr) -> None:
@@ -45,8 +42,6 @@ class AlertRetryConfig(StrictModel):
 
 
 class EmailChannel(StrictModel):
-    model_config = _HIDE_INPUT
-
     type: Literal["email"]
     recipients: list[str] = Field(min_length=1)
     smtp_host: EnvStr = "localhost"
@@ -76,8 +71,6 @@ class EmailChannel(StrictModel):
 
 
 class SlackChannel(StrictModel):
-    model_config = _HIDE_INPUT
-
     type: Literal["slack"]
     webhook: EnvSecret
     timeout_seconds: float = Field(10.0, gt=0)
@@ -89,8 +82,6 @@ class SlackChannel(StrictModel):
 
 
 class WebhookChannel(StrictModel):
-    model_config = _HIDE_INPUT
-
     type: Literal["webhook"]
     url: EnvSecret
     headers: dict[str, EnvSecret] = Field(default_factory=dict)
@@ -108,8 +99,6 @@ NotificationChannel = Annotated[
 
 
 class AlertConfig(StrictModel):
-    model_config = _HIDE_INPUT
-
     notification_channels: list[NotificationChannel] = Field(default_factory=list)
     include_details: bool = True
     aggregation_window: str = Field(

@@ -16,9 +16,15 @@ SUBSTITUTED = "variables_substituted"
 
 
 class StrictModel(BaseModel):
-    """Unknown keys are errors; fields may be given by name or by any of their aliases."""
+    """Unknown keys are errors; fields may be given by name or by any of their aliases.
+
+    A ``ValidationError``'s text leaves input values out: a config built in Python can hold
+    a token, password or webhook URL, and pydantic would echo it as ``input_value=...``
+    (only the outermost model's setting counts, so every config has it). Errors of YAML
+    files are worded by ``models.loading``, which shows non-secret values itself."""
 
     model_config = ConfigDict(
+        hide_input_in_errors=True,
         extra="forbid",
         validate_by_name=True,
         validate_by_alias=True,
