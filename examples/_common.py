@@ -44,60 +44,16 @@ def train_churn_model(name: str, *, rows: int = 2000, seed: int = 7, trees: int 
     """Train a churn classifier on generated customers and register it as @challenger
     (gates on): the library calls a training job makes, without the tables. Returns the
     registered version."""
-    from databricks_mlops.datasets import generate_churn
-    from databricks_mlops.feature_engineering import FeatureTransformer
-    from databricks_mlops.model_training import ModelTrainer
-    from databricks_mlops.models.features import FeatureConfig
-    from databricks_mlops.models.training import TrainingConfig
-    from databricks_mlops.runtime import get_runtime
+    from databricks_mlops.model_training.sample_model import train_sample_churn_model
 
-    frame = generate_churn(rows, seed)
-    features = FeatureConfig.model_validate(
-        {
-            "feature_table_name": "main.examples.churn_features",
-            "primary_keys": ["customer_id"],
-            "timestamp_column": "event_date",
-            "feature_transformations": {
-                "total_charges": {"type": "numeric_fillna", "strategy": "median"},
-                "contract": {
-                    "type": "one_hot_encode",
-                    "source_column": "contract_type",
-                    "categories": ["Month-to-month", "One year", "Two year"],
-                    "output_columns": [
-                        "contract_monthly",
-                        "contract_one_year",
-                        "contract_two_year",
-                    ],
-                },
-            },
-        }
+    return train_sample_churn_model(
+        name, rows=rows, seed=seed, trees=trees, experiment_name="/examples/serving"
     )
-    state = FeatureTransformer(features).fit(get_runtime().spark.createDataFrame(frame))
-    config = TrainingConfig.model_validate(
-        {
-            "model_type": "classification",
-            "target_column": "churn",
-            "feature_columns": [
-                "tenure",
-                "monthly_charges",
-                "total_charges",
-                "contract_monthly",
-                "contract_one_year",
-                "contract_two_year",
-            ],
-            "registry_model_name": name,
-            "experiment_name": "/examples/serving",
-            "hyperparameters": {"n_estimators": trees, "max_depth": 5},
-        }
-    )
-    trainer = ModelTrainer(config)
-    run = trainer.train_from_frame(frame, state)
-    return str(trainer.register(run).version)
 
 
 def sample_customers(rows: int, seed: int = 99) -> Any:
     """Raw customers as a client would send them (the columns the model takes)."""
     from databricks_mlops.datasets import generate_churn
+    from databricks_mlops.model_training.sample_model import SAMPLE_INPUT_COLUMNS
 
-    columns = ["tenure", "monthly_charges", "total_charges", "contract_type"]
-    return generate_churn(rows, seed)[columns]
+    return generate_churn(rows, seed)[SAMPLE_INPUT_COLUMNS]

@@ -73,57 +73,16 @@ def churn_champion(runtime: Runtime) -> tuple[str, str]:
     ``@challenger``): ``(model_name, version)``. Trained once per session (~5 s) for the
     deployment, serving and monitoring tests. The model takes the raw churn columns and
     answers ``prediction`` and ``probability``."""
-    from mlflow import MlflowClient
+    from databricks_mlops.model_training.sample_model import train_sample_churn_model
 
-    from databricks_mlops.datasets import generate_churn
-    from databricks_mlops.feature_engineering import FeatureTransformer
-    from databricks_mlops.model_training import ModelTrainer
-    from databricks_mlops.models.features import FeatureConfig
-    from databricks_mlops.models.training import TrainingConfig
-
-    frame = generate_churn(600, 11)
-    frame["senior_citizen"] = frame["senior_citizen"].astype("int64")
-    features = FeatureConfig.model_validate(
-        {
-            "feature_table_name": "main.serving.customer_features",
-            "primary_keys": ["customer_id"],
-            "timestamp_column": "event_date",
-            "feature_transformations": {
-                "total_charges": {"type": "numeric_fillna", "strategy": "median"},
-                "contract": {
-                    "type": "one_hot_encode",
-                    "source_column": "contract_type",
-                    "categories": ["Month-to-month", "One year", "Two year"],
-                    "output_columns": [
-                        "contract_monthly",
-                        "contract_one_year",
-                        "contract_two_year",
-                    ],
-                },
-            },
-        }
-    )
-    state = FeatureTransformer(features).fit(runtime.spark.createDataFrame(frame))
     name = "main.serving.churn_model"
-    config = TrainingConfig.model_validate(
-        {
-            "model_type": "classification",
-            "target_column": "churn",
-            "feature_columns": [
-                "tenure",
-                "monthly_charges",
-                "total_charges",
-                "contract_monthly",
-                "contract_one_year",
-                "contract_two_year",
-            ],
-            "registry_model_name": name,
-            "experiment_name": "/tests/serving",
-            "hyperparameters": {"n_estimators": 10, "max_depth": 4},
-        }
+    version = train_sample_churn_model(
+        name,
+        rows=600,
+        seed=11,
+        trees=10,
+        max_depth=4,
+        experiment_name="/tests/serving",
+        champion=True,
     )
-    trainer = ModelTrainer(config)
-    run = trainer.train_from_frame(frame, state)
-    version = str(trainer.register(run).version)
-    MlflowClient().set_registered_model_alias(name, "champion", version)
     return name, version

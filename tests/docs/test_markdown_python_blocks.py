@@ -22,6 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [
+    "README.md",
     "docs/expressions.md",
     "docs/usage.md",
     "docs/architecture.md",

@@ -288,10 +288,6 @@ def test_a_read_timeout_is_retried_then_reported(scoring_server: Factory) -> Non
     assert len(server.requests) == 2
 
 
-@pytest.mark.xfail(
-    reason="failed in the full-suite run (log capture interplay with other tests); passes alone; under investigation",
-    strict=False,
-)
 def test_payloads_are_logged_only_when_asked(
     scoring_server: Factory, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -299,5 +295,8 @@ def test_payloads_are_logged_only_when_asked(
     caplog.set_level("DEBUG", logger="databricks_mlops.model_serving")
     with ModelClient(make_config(server.url, log_payloads=True)) as client:
         client.predict("churn", frame(1))
-    assert '"contract_type"],"data":[[0,0,20.0,"Month-to-month"]]' in caplog.text
-    assert '"probability": 0.0' in caplog.text
+    # Messages, not caplog.text: once PySpark's JSON logger has been used in the session,
+    # the capture handler's formatter is PySpark's JSONFormatter, which escapes quotes.
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert '"contract_type"],"data":[[0,0,20.0,"Month-to-month"]]' in logged
+    assert '"probability": 0.0' in logged

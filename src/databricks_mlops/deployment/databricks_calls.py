@@ -3,7 +3,6 @@ and the explicit wait for a config update (named target and failure states, time
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -146,7 +145,8 @@ class ServingCalls:
         """POST the rows to one served entity (not the endpoint: the split would dilute it)."""
         from databricks.sdk.errors.base import DatabricksError
 
-        split = json.loads(rows.to_json(orient="split", index=False, date_format="iso"))
+        from databricks_mlops.deployment.smoke import dataframe_split_payload
+
         path = f"/serving-endpoints/{name}/served-models/{served}/invocations"
         headers = {"Accept": "application/json", "Content-Type": "application/json"}
         if self.client.config.workspace_id:  # as the SDK's own serving calls do
@@ -154,7 +154,7 @@ class ServingCalls:
         started = time.perf_counter()
         try:
             answer = self.client.api_client.do(
-                "POST", path, body={"dataframe_split": split}, headers=headers
+                "POST", path, body=dataframe_split_payload(rows), headers=headers
             )
         except DatabricksError as exc:
             raise SmokeTestError(f"smoke test ({step}) POST {path} failed: {exc}") from exc

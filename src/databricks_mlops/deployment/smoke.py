@@ -65,9 +65,12 @@ def smoke_rows(model_uri: str, rows: int) -> pd.DataFrame:
 
 
 def dataframe_split_payload(frame: pd.DataFrame) -> dict[str, Any]:
-    """``{"dataframe_split": {"columns", "data"}}`` with JSON-safe values (dates as ISO)."""
-    split = json.loads(frame.to_json(orient="split", date_format="iso", index=False))
-    return {"dataframe_split": {"columns": split["columns"], "data": split["data"]}}
+    """``{"dataframe_split": {"columns", "data"}}``, encoded exactly as ``ModelClient``
+    sends it (NaN as null, dates ISO 8601), so a smoke test sends what clients will."""
+    from databricks_mlops.model_serving.payload import encode_frame
+
+    payload: dict[str, Any] = json.loads(encode_frame(frame))
+    return payload
 
 
 def smoke_test(

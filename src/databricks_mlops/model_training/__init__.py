@@ -27,6 +27,7 @@ from databricks_mlops.model_training.registry import (
     STAGE_ALIASES,
     alias_for_stage,
 )
+from databricks_mlops.model_training.sample_model import train_sample_churn_model
 from databricks_mlops.model_training.trainer import ModelTrainer, PreparedTraining, TrainingRun
 
 __all__ = [
@@ -44,4 +45,5 @@ __all__ = [
     "TrainingRun",
     "alias_for_stage",
     "evaluate_gates",
+    "train_sample_churn_model",
 ]

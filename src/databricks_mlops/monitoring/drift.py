@@ -252,67 +252,28 @@ def _numeric_rows(
 ) -> list[FeatureDrift]:
     from databricks_mlops.monitoring import statistics as st
 
-    rows: list[FeatureDrift] = []
     grouped_ref, grouped_cur = st.numeric_psi_groups(hist)
+    deciles = "10 reference-decile bins"
+    rows: list[FeatureDrift] = []
     for method, configured in methods:
+        # Each method gives (score, p-value, error bound, what the score is computed on).
+        bound: float | None = None
+        p_value: float | None = None
         if method == "ks_test":
-            statistic, p_value, bound = st.ks_test(hist)
-            rows.append(
-                _row(feature, "numeric", method, configured, threshold, statistic, p_value, bound)
-            )
+            score, p_value, bound = st.ks_test(hist)
+            extra = ""
         elif method == "wasserstein":
-            distance, bound = st.wasserstein_normalized(hist, ref_std)
+            score, bound = st.wasserstein_normalized(hist, ref_std)
             extra = f"Wasserstein-1 / reference std ({ref_std:.6g})"
-            rows.append(
-                _row(
-                    feature, "numeric", method, configured, threshold, distance, None, bound, extra
-                )
-            )
         elif method == "psi":
-            score = st.psi(grouped_ref, grouped_cur)
-            rows.append(
-                _row(
-                    feature,
-                    "numeric",
-                    method,
-                    configured,
-                    threshold,
-                    score,
-                    None,
-                    None,
-                    "10 reference-decile bins",
-                )
-            )
+            score, extra = st.psi(grouped_ref, grouped_cur), deciles
         elif method == "jensen_shannon":
-            score = st.jensen_shannon(grouped_ref, grouped_cur)
-            rows.append(
-                _row(
-                    feature,
-                    "numeric",
-                    method,
-                    configured,
-                    threshold,
-                    score,
-                    None,
-                    None,
-                    "10 reference-decile bins",
-                )
-            )
+            score, extra = st.jensen_shannon(grouped_ref, grouped_cur), deciles
         else:  # chi_squared
-            statistic, p_value = st.chi_squared_test(grouped_ref, grouped_cur)
-            rows.append(
-                _row(
-                    feature,
-                    "numeric",
-                    method,
-                    configured,
-                    threshold,
-                    statistic,
-                    p_value,
-                    None,
-                    "10 reference-decile bins",
-                )
-            )
+            (score, p_value), extra = st.chi_squared_test(grouped_ref, grouped_cur), deciles
+        rows.append(
+            _row(feature, "numeric", method, configured, threshold, score, p_value, bound, extra)
+        )
     return rows
 
 
