@@ -7,12 +7,12 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from tests.deployment.serving_workspace_stub import TOKEN, ServingWorkspaceStub
 from typer.testing import CliRunner
 
 from databricks_mlops.cli.app import app
 from databricks_mlops.deployment import DeploymentError, ModelDeployer
 from databricks_mlops.models.deployment import DeploymentConfig
-from tests.deployment.serving_workspace_stub import TOKEN, ServingWorkspaceStub
 
 runner = CliRunner()
 MODEL = "main.churn.churn_model"

@@ -164,8 +164,11 @@ def test_a_python_built_config_error_never_echoes_a_password() -> None:
                 "metrics": ["accuracy"],
                 "alerting": {
                     "notification_channels": [
-                        {"type": "email", "recipients": ["a@example.com"],
-                         "password": "hunter2-smtp-password"}  # fmt: skip
+                        {
+                            "type": "email",
+                            "recipients": ["a@example.com"],
+                            "password": "hunter2-smtp-password",
+                        }
                     ]
                 },
             }
