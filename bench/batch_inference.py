@@ -14,12 +14,10 @@ import os
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 os.environ["MLOPS_HOME"] = tempfile.mkdtemp(prefix="mlops-bench-batch-")
 os.environ.setdefault("MLOPS_RUNTIME", "local")
 os.environ.setdefault("MLOPS_SPARK_DRIVER_MEMORY", "4g")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 
 MODEL = "main.bench.churn_model"
 
@@ -29,17 +27,16 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
 
-    from _common import train_churn_model
-
     from databricks_mlops.datasets import generate_churn
     from databricks_mlops.deployment.batch import score_table
     from databricks_mlops.deployment.promotion import promote_challenger
+    from databricks_mlops.model_training import train_sample_churn_model
     from databricks_mlops.models.deployment import BatchInferenceConfig
     from databricks_mlops.runtime import get_runtime
 
     runtime = get_runtime()
     runtime.configure_mlflow()
-    train_churn_model(MODEL)
+    train_sample_churn_model(MODEL)
     promote_challenger(MODEL)
     # The sample re-sends some customers (the ingestion job deduplicates them): one row
     # per customer here, so the log's row count must equal the input's.

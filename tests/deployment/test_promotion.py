@@ -6,12 +6,17 @@ import uuid
 
 import pytest
 from mlflow import MlflowClient
+from tests.deployment.serving_workspace_stub import ServingWorkspaceStub
 
+from databricks_mlops.deployment import ModelDeployer
+from databricks_mlops.deployment.databricks_serving import DatabricksServingBackend
 from databricks_mlops.deployment.promotion import (
     PREVIOUS_CHAMPION_TAG,
+    ROLLED_BACK_TAG,
     PromotionError,
     promote_challenger,
 )
+from databricks_mlops.models.deployment import DeploymentConfig
 from databricks_mlops.runtime import Runtime
 
 
@@ -66,3 +71,61 @@ def test_refuses_without_a_verdict_or_a_challenger(model: str) -> None:
     add_version(model, None)
     with pytest.raises(PromotionError, match="its evaluation gates were not run"):
         promote_challenger(model)
+
+
+def rolled_out_endpoint(stub: ServingWorkspaceStub, model: str) -> ModelDeployer:
+    """Endpoint ``churn`` moved from version 1 to 2 by a rollout (so it records 1 as the
+    version to roll back to), behind a deployer on the real SDK against the stub."""
+    backend = DatabricksServingBackend(stub.client(), poll_interval_seconds=0.005)
+    stub.add_endpoint("churn", model, "1")
+    config = DeploymentConfig.model_validate(
+        {
+            "model_name": model,
+            "model_version": "2",
+            "serving": {"endpoint_name": "churn", "rollout": {"traffic_steps": [100]}},
+        }
+    )
+    backend.deploy(config, model, "2", None)
+    return ModelDeployer(backend=backend)
+
+
+def test_rollback_moves_champion_back_to_the_served_version(
+    model: str, serving_workspace: ServingWorkspaceStub
+) -> None:
+    first, second = add_version(model, "passed"), add_version(model, "passed")
+    client = MlflowClient()
+    client.set_registered_model_alias(model, "champion", second)
+    deployer = rolled_out_endpoint(serving_workspace, model)
+
+    endpoint = deployer.rollback("churn")
+
+    assert endpoint.traffic == {first: 100}
+    assert str(client.get_model_version_by_alias(model, "champion").version) == first
+    assert client.get_model_version(model, second).tags[ROLLED_BACK_TAG] == first
+
+
+def test_rollback_leaves_a_champion_that_moved_on_alone(
+    model: str, serving_workspace: ServingWorkspaceStub
+) -> None:
+    first, _, third = (add_version(model, "passed") for _ in range(3))
+    client = MlflowClient()
+    client.set_registered_model_alias(model, "champion", third)  # promoted, not deployed yet
+    deployer = rolled_out_endpoint(serving_workspace, model)
+
+    assert deployer.rollback("churn").traffic == {first: 100}
+    assert str(client.get_model_version_by_alias(model, "champion").version) == third
+
+
+def test_a_rolled_back_challenger_is_not_promoted_again(
+    model: str, serving_workspace: ServingWorkspaceStub
+) -> None:
+    add_version(model, "passed")
+    promote_challenger(model)
+    second = add_version(model, "passed")  # still @challenger after the rollback below
+    promote_challenger(model)
+    rolled_out_endpoint(serving_workspace, model).rollback("churn")
+
+    with pytest.raises(PromotionError, match=rf"version {second} .* was rolled back to version"):
+        promote_challenger(model)
+    MlflowClient().delete_model_version_tag(model, second, ROLLED_BACK_TAG)
+    assert promote_challenger(model).champion_version == second

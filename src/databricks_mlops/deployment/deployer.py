@@ -27,7 +27,7 @@ from databricks_mlops.deployment.versions import resolve_model_version
 if TYPE_CHECKING:
     import pandas as pd
 
-    from databricks_mlops.deployment.endpoint import Endpoint
+    from databricks_mlops.deployment.endpoint import Endpoint, ServedVersion
     from databricks_mlops.models.deployment import DeploymentConfig
     from databricks_mlops.utils.auth import WorkspaceConfig
 
@@ -117,9 +117,44 @@ class ModelDeployer:
         self.backend.stop(name)
 
     def rollback(self, name: str) -> Endpoint:
-        """Serve the version the endpoint served before its last rollout again."""
+        """Serve the version the endpoint served before its last rollout again, and move
+        ``@champion`` back with it when it still names the version rolled back from."""
         self.runtime.configure_mlflow()
-        return self.backend.rollback(name)
+        before = self.backend.get(name)
+        endpoint = self.backend.rollback(name)
+        if before is not None:
+            _realign_champion(before, endpoint)
+        return endpoint
+
+
+def _main_version(endpoint: Endpoint) -> ServedVersion | None:
+    """The served version taking the most traffic."""
+    return max(endpoint.served, key=lambda served: served.traffic_percent, default=None)
+
+
+def _realign_champion(before: Endpoint, after: Endpoint) -> None:
+    from databricks_mlops.deployment.promotion import restore_champion
+
+    old, new = _main_version(before), _main_version(after)
+    if old is None or new is None or old.model_name != new.model_name:
+        return
+    if old.version == new.version:
+        return
+    try:
+        moved = restore_champion(new.model_name, old.version, new.version)
+    except Exception as exc:  # MLflow raises its own and requests' errors
+        raise DeploymentError(
+            f"{after.name} was rolled back to {new.model_name} version {new.version}, but "
+            f"moving @champion from version {old.version} failed: {exc}. Set the alias by "
+            "hand, or batch scoring keeps using the rolled-back version"
+        ) from exc
+    if moved:
+        logger.info(
+            "@champion of %s moved back from version %s to %s",
+            new.model_name,
+            old.version,
+            new.version,
+        )
 
 
 def _is_local_backend(backend: ServingBackend) -> bool:
