@@ -40,9 +40,9 @@ def main() -> int:
     promote_challenger(MODEL)
     # The sample re-sends some customers (the ingestion job deduplicates them): one row
     # per customer here, so the log's row count must equal the input's.
-    frame = runtime.spark.createDataFrame(generate_churn(args.rows, 5)).dropDuplicates(
-        ["customer_id"]
-    )
+    # ~1 % are re-sends: generate 2 % more and keep exactly --rows distinct customers.
+    sample = generate_churn(args.rows + args.rows // 50, 5).drop_duplicates("customer_id")
+    frame = runtime.spark.createDataFrame(sample.head(args.rows))
     runtime.save_table(frame.write.format("delta").mode("overwrite"), "main.bench.customers")
     config = BatchInferenceConfig(
         model_name=MODEL,
