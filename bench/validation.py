@@ -13,7 +13,9 @@ and on the same rules in pandas: the native pandas backend; GX through
 ``validate_with_gx`` (whose time includes our pandas evaluation of each rule into a
 boolean column: GX has no query expectation for pandas); the same rules written by hand
 as GX's own expectations (``row_condition`` for the implications), so GX evaluates them
-itself; and a hand-written vectorised count. All engines must agree on
+itself; and a hand-written vectorised count. Then ours, GX and the bare count again on the
+same rows in Arrow-backed dtypes (``convert_dtypes(dtype_backend="pyarrow")``, what
+``read_parquet(dtype_backend="pyarrow")`` gives). All engines must agree on
 every failure count or the script exits non-zero. The report goes to stdout and to
 ``bench/results/validation.md``.
 """
@@ -253,7 +255,7 @@ def report(
     import great_expectations as gx
 
     ours, gx_spark, bare = spark_timings
-    ours_pd, gx_pd, gx_hand_pd, bare_pd = pandas_timings
+    ours_pd, gx_pd, gx_hand_pd, bare_pd, ours_arrow, gx_arrow, bare_arrow = pandas_timings
     lines = [
         "# Validation benchmark",
         "",
@@ -280,6 +282,13 @@ def report(
             "<= 0.1 (GX >= 10x slower)",
         ),
         ratio_lines("pandas: ours / bare vectorised", ours_pd, bare_pd, "-"),
+        ratio_lines(
+            "pandas, Arrow dtypes: ours / GX via validate_with_gx",
+            ours_arrow,
+            gx_arrow,
+            "<= 0.1 (GX >= 10x slower)",
+        ),
+        ratio_lines("pandas, Arrow dtypes: ours / bare vectorised", ours_arrow, bare_arrow, "-"),
         "",
         "Failure counts (every engine must agree):",
         "",
@@ -318,6 +327,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         measure("Great Expectations", "pandas", args.pandas_rows, lambda: great_expectations(small), args.repeats),
         measure("GX expectations by hand", "pandas", args.pandas_rows, lambda: great_expectations_by_hand(small), args.repeats),
         measure("bare vectorised", "pandas", args.pandas_rows, lambda: bare_pandas(small), args.repeats),
+    ]  # fmt: skip
+    # The same rows in Arrow-backed dtypes (read_parquet(dtype_backend="pyarrow")).
+    arrow = small.convert_dtypes(dtype_backend="pyarrow")
+    print(f"pandas with Arrow dtypes, {args.pandas_rows:,} rows", flush=True)
+    pandas_timings += [
+        measure("DataValidator", "pandas (Arrow dtypes)", args.pandas_rows, lambda: native(arrow), args.repeats),
+        measure("Great Expectations", "pandas (Arrow dtypes)", args.pandas_rows, lambda: great_expectations(arrow), args.repeats),
+        measure("bare vectorised", "pandas (Arrow dtypes)", args.pandas_rows, lambda: bare_pandas(arrow), args.repeats),
     ]  # fmt: skip
 
     text = report(args, spark_timings, pandas_timings, spark.version)

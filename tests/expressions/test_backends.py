@@ -63,6 +63,11 @@ def plain_frame(dataset: Dataset) -> pd.DataFrame:
     return pd.DataFrame(dataset.rows, columns=list(dataset.schema))
 
 
+def arrow_frame(dataset: Dataset) -> pd.DataFrame:
+    """The rows in Arrow-backed dtypes, as ``read_parquet(dtype_backend="pyarrow")`` gives."""
+    return plain_frame(dataset).convert_dtypes(dtype_backend="pyarrow")
+
+
 def as_verdicts(series: Any) -> Verdicts:
     return [None if value is pd.NA else bool(value) for value in series]
 
@@ -127,7 +132,8 @@ def test_row_rule_on_pandas(case: tuple[str, str, Verdicts]) -> None:
     name, text, expected = case
     rule = compiled(name, text)
     assert not rule.dataset_level
-    for frame in (nullable_frame(DATASETS[name]), plain_frame(DATASETS[name])):
+    dataset = DATASETS[name]
+    for frame in (nullable_frame(dataset), plain_frame(dataset), arrow_frame(dataset)):
         result = evaluate_pandas(rule.expression, frame)
         assert isinstance(result, pd.Series)
         assert str(result.dtype) == "boolean"
@@ -158,6 +164,7 @@ def test_dataset_rule_on_every_backend(
     name, text, expected = case
     rule = compiled(name, text)
     assert rule.dataset_level
-    for frame in (nullable_frame(DATASETS[name]), plain_frame(DATASETS[name])):
+    dataset = DATASETS[name]
+    for frame in (nullable_frame(dataset), plain_frame(dataset), arrow_frame(dataset)):
         assert evaluate_pandas(rule.expression, frame) == expected
     assert spark_results[(name, text)] == {"spark": expected, "sql": expected}

@@ -95,6 +95,30 @@ def _arrow_strings(series: pd.Series) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(array), index=series.index, name=series.name)
 
 
+def _from_arrow_dtype(series: pd.Series) -> pd.Series | None:
+    """Arrow-backed columns (``dtype_backend="pyarrow"``, Parquet read by pyarrow) in the
+    nullable dtypes, converted in C by pyarrow: ``astype`` would re-check every value in
+    Python (~0.1 s per million rows and column). ``None`` for the types handled below."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.types as pat  # type: ignore[import-untyped]
+
+    arrow_type = series.dtype.pyarrow_dtype
+    if pat.is_string(arrow_type) or pat.is_large_string(arrow_type):
+        chunked = series.array.__arrow_array__()  # the ChunkedArray itself: zero copy
+        return pd.Series(pd.arrays.ArrowStringArray(chunked), index=series.index)
+    if pat.is_boolean(arrow_type):
+        mask = series.isna().to_numpy(dtype=bool)
+        values = series.to_numpy(dtype=bool, na_value=False)
+        return pd.Series(pd.arrays.BooleanArray(values, mask), index=series.index)
+    if pat.is_integer(arrow_type) or pat.is_floating(arrow_type) or pat.is_decimal(arrow_type):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        mask = np.isnan(values)  # Arrow nulls and NaN values: both are NULL here
+        return pd.Series(pd.arrays.FloatingArray(values, mask), index=series.index)
+    return None
+
+
 def _python_scalar(value: object) -> object:
     import pandas as pd
 
@@ -200,6 +224,10 @@ class _PandasEvaluator:
         import pandas as pd
 
         kinds = pd.api.types
+        if isinstance(series.dtype, pd.ArrowDtype):
+            converted = _from_arrow_dtype(series)
+            if converted is not None:
+                return converted
         if kinds.is_bool_dtype(series.dtype):
             return series.astype("boolean")
         if kinds.is_numeric_dtype(series.dtype) and isinstance(series.dtype, np.dtype):
