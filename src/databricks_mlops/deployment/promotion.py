@@ -64,7 +64,6 @@ def promote_challenger(model_name: str) -> Promotion:
     return Promotion(model_name, str(challenger.version), previous, changed=True)
 
 
-
 def restore_champion(model_name: str, rolled_back_from: str, serving: str) -> bool:
     """After an endpoint rollback from ``rolled_back_from`` to ``serving``: when
     ``@champion`` still names the version taken out of service, move it to ``serving`` so
