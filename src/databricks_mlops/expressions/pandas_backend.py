@@ -98,13 +98,15 @@ def _arrow_strings(series: pd.Series) -> pd.Series:
 def _from_arrow_dtype(series: pd.Series) -> pd.Series | None:
     """Arrow-backed columns (``dtype_backend="pyarrow"``, Parquet read by pyarrow) in the
     nullable dtypes, converted in C by pyarrow: ``astype`` would re-check every value in
-    Python (~0.1 s per million rows and column). ``None`` for the types handled below."""
+    Python (~0.1 s per million rows and column). ``None`` for the other Arrow types
+    (dates, timestamps, ...), which take the general path."""
     import numpy as np
     import pandas as pd
-    import pyarrow as pa
     import pyarrow.types as pat  # type: ignore[import-untyped]
 
-    arrow_type = series.dtype.pyarrow_dtype
+    dtype = series.dtype
+    assert isinstance(dtype, pd.ArrowDtype)
+    arrow_type = dtype.pyarrow_dtype
     if pat.is_string(arrow_type) or pat.is_large_string(arrow_type):
         chunked = series.array.__arrow_array__()  # the ChunkedArray itself: zero copy
         return pd.Series(pd.arrays.ArrowStringArray(chunked), index=series.index)
