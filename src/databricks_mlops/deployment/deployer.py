@@ -137,7 +137,7 @@ def _realign_champion(before: Endpoint, after: Endpoint) -> None:
 
     old, new = _main_version(before), _main_version(after)
     if old is None or new is None or old.model_name != new.model_name:
-        return
+        return  # nothing served, or rolled back to another model (not this alias's)
     if old.version == new.version:
         return
     try:
