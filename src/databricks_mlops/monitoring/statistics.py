@@ -25,6 +25,7 @@ Error bounds (returned next to the estimates, and sound for any data):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "KSTWO_MAX_N",
     "PSI_BINS",
     "PSI_EPSILON",
     "NumericHistogram",
@@ -48,6 +50,8 @@ __all__ = [
 PSI_EPSILON = 1e-4
 # PSI on numeric features uses reference deciles, the usual credit-risk convention.
 PSI_BINS = 10
+# Largest effective sample size whose KS p-value comes from scipy's finite-n kstwo.
+KSTWO_MAX_N = 10_000
 # Evidently's floor on the reference std, so a constant reference does not divide by 0.
 MIN_NORMALISER = 1e-3
 
@@ -96,10 +100,14 @@ def _cdfs(hist: NumericHistogram) -> tuple[FloatArray, FloatArray, FloatArray, F
 def ks_test(hist: NumericHistogram) -> tuple[float, float, float]:
     """Two-sample KS statistic, its asymptotic p-value and the statistic's error bound.
 
-    The p-value is ``kstwo.sf(D, round(n*m/(n+m)))``, what ``scipy.stats.ks_2samp`` uses
-    in its asymptotic mode.
+    The p-value is ``kstwo.sf(D, n_eff)`` with ``n_eff = round(n*m/(n+m))``, what
+    ``scipy.stats.ks_2samp`` uses in its asymptotic mode, up to ``n_eff`` =
+    KSTWO_MAX_N. Above, it is the limiting Kolmogorov distribution
+    ``kstwobign.sf(D * sqrt(n_eff))``: within 1.5% (relative) of kstwo for p-values above
+    1e-14 at n_eff = 50,000 and closer as n_eff grows, where scipy's kstwo spends ~0.1-0.8 s
+    per call whenever p < 0.05 (measured at n_eff = 50,000 and 500,000).
     """
-    from scipy.stats import kstwo  # type: ignore[import-untyped]
+    from scipy.stats import kstwo, kstwobign  # type: ignore[import-untyped]
 
     ref_before, ref_after, cur_before, cur_after = _cdfs(hist)
     statistic = float(
@@ -107,7 +115,11 @@ def ks_test(hist: NumericHistogram) -> tuple[float, float, float]:
     )
     n, m = hist.n_ref, hist.n_cur
     effective_n = max(1, round(n * m / (n + m)))
-    p_value = float(np.clip(kstwo.sf(statistic, effective_n), 0.0, 1.0))
+    if effective_n <= KSTWO_MAX_N:
+        p_value = float(kstwo.sf(statistic, effective_n))
+    else:
+        p_value = float(kstwobign.sf(statistic * math.sqrt(effective_n)))
+    p_value = float(np.clip(p_value, 0.0, 1.0))
     bound = float(max(np.max(hist.ref_interior / n), np.max(hist.cur_interior / m)))
     return statistic, p_value, bound
 
