@@ -21,9 +21,10 @@ adaptive query execution; the job count is checked by a test):
 2. one ``groupBy`` count over a single long key per (feature, side, bucket): numeric
    values go to buckets bounded by the union of those ~1,000 pooled quantiles and 1,000
    equal-width edges between min and max (``pyspark.ml.feature.Bucketizer``, a binary
-   search per value), split into "exactly on the bucket's left edge" and "inside" (a
-   second Bucketizer over the edges nudged to the next float tells the two apart);
-   categories go to one bucket each; nulls to their own bucket.
+   search per value); for discrete features (integers over at most 1,000 values, or a
+   value repeated among the quantiles) each bucket is split into "exactly on its left
+   edge" and "inside" (a second Bucketizer over the edges nudged to the next float tells
+   the two apart); categories go to one bucket each; nulls to their own bucket.
 
 The statistics are then computed on the driver from these histograms (at most a few
 thousand numbers per feature) by :mod:`databricks_mlops.monitoring.statistics`, which
@@ -361,12 +362,15 @@ def compute_drift(
         ) from exc
 
     edges: dict[int, NDArray[np.float64]] = {}
+    atoms: set[int] = set()
     categories: dict[int, list[str]] = {}
     for index, (name, kind) in enumerate(resolved):
         if kind == "numeric":
             found = passes.edges_from_summary(summary, index)
             if found is not None:
                 edges[index] = found
+                if passes.has_atoms(summary, index):
+                    atoms.add(index)
         else:
             count = int(summary[f"ncats{index}"])
             if count > max_categories:
@@ -378,7 +382,7 @@ def compute_drift(
             categories[index] = [str(c) for c in summary[f"cats{index}"]]
 
     try:
-        counts, stride = passes.histogram_counts(frame, resolved, edges, categories)
+        counts, stride = passes.histogram_counts(frame, resolved, edges, categories, atoms)
     except Exception as exc:  # Spark/Py4J errors carry no common base class
         raise DriftError(f"Failed to count the drift histograms: {exc}") from exc
 

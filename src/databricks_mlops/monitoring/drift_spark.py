@@ -30,6 +30,7 @@ __all__ = [
     "DriftError",
     "FeatureKind",
     "edges_from_summary",
+    "has_atoms",
     "histogram_counts",
     "resolve_features",
     "summarise",
@@ -127,6 +128,7 @@ def union_sides(
     Positional names keep odd column names (dots, spaces) out of every expression; numeric
     values become doubles with NaN and infinities turned into nulls (not comparable).
     """
+
     # SQL text: one Py4J call per side instead of several per column.
     def columns(side: int) -> list[str]:
         out = [f"{side} AS {_SIDE}"]
@@ -161,6 +163,7 @@ def summarise(frame: DataFrame, resolved: list[tuple[str, FeatureKind]]) -> dict
                 F.min(value).alias(f"min{index}"),
                 F.max(value).alias(f"max{index}"),
                 F.stddev_pop(F.when(F.col(_SIDE) == 0, value)).alias(f"std{index}"),
+                F.bool_and(value == F.floor(value)).alias(f"integral{index}"),
             ]
         else:
             # Only the first MAX_CATEGORIES + 1 values reach the driver: enough to know
@@ -222,24 +225,45 @@ def edges_from_summary(summary: dict[str, Any], index: int) -> Edges | None:
     return np.unique(np.concatenate([[low, high], quantiles, grid, integers]))
 
 
+def has_atoms(summary: dict[str, Any], index: int) -> bool:
+    """Whether rows on an edge are worth counting apart from the rest of their bucket:
+    integers whose every value is an edge, or a value repeated among the sampled
+    quantiles (one holding more than ~0.1% of the rows). Then the statistics are exact.
+
+    Elsewhere (continuous data) a row exactly on an edge is counted inside its bucket,
+    which the error bounds already cover, and pass 2 skips the second Bucketizer (~40% of
+    its time)."""
+    import numpy as np
+
+    low, high = summary[f"min{index}"], summary[f"max{index}"]
+    if low is None:
+        return False
+    if summary[f"integral{index}"] and high - low <= GRID_BINS:
+        return True
+    quantiles = np.asarray(summary[f"q{index}"] or [], dtype=np.float64)
+    return bool(np.any(np.diff(quantiles) == 0))
+
+
 def histogram_counts(
     frame: DataFrame,
     resolved: list[tuple[str, FeatureKind]],
     edges: dict[int, Edges],
     categories: dict[int, list[str]],
+    atoms: Collection[int],
 ) -> tuple[dict[int, int], int]:
     """Pass 2: one groupBy count over a long key ``(feature * 2 + side) * stride + slot``.
 
     Slot 0 counts nulls; a numeric bucket ``b`` is slots ``1 + 2b`` (inside) and
-    ``2 + 2b`` (on its left edge); category ``c`` (1-based) is slot ``c``. The extra
-    feature ``len(resolved)`` counts rows.
+    ``2 + 2b`` (on its left edge; only for the features in ``atoms``, else counted
+    inside); category ``c`` (1-based) is slot ``c``. The extra feature ``len(resolved)``
+    counts rows.
     """
     from pyspark.sql import functions as F
 
     stride = 2 + max(
         [1, *(2 * (len(e) + 2) for e in edges.values()), *(len(c) + 1 for c in categories.values())]
     )
-    bucketed = _bucketize(frame, edges) if edges else frame
+    bucketed = _bucketize(frame, edges, atoms) if edges else frame
 
     side = F.col(_SIDE).cast("long")
     keys: list[Column] = []
@@ -248,10 +272,13 @@ def histogram_counts(
         value = F.col(f"f{index}")
         if kind == "numeric" and index in edges:
             bucket = F.col(f"b{index}").cast("long")
-            # b{i} counts the edges <= x, r{i} the edges < x: they differ by one exactly
-            # when x is an edge (the left edge of its bucket).
-            on_edge = bucket - F.col(f"r{index}").cast("long")
-            slot = F.when(value.isNull(), 0).otherwise(bucket * 2 + 1 + on_edge)
+            if index in atoms:
+                # b{i} counts the edges <= x, r{i} the edges < x: they differ by one
+                # exactly when x is an edge (the left edge of its bucket).
+                slot = bucket * 2 + 1 + (bucket - F.col(f"r{index}").cast("long"))
+            else:
+                slot = bucket * 2 + 1
+            slot = F.when(value.isNull(), 0).otherwise(slot)
         elif kind == "categorical" and categories.get(index):
             position = F.array_position(F.expr(_sql_strings(categories[index])), value)
             slot = F.when(value.isNull(), 0).otherwise(position)
@@ -276,21 +303,22 @@ def _sql_strings(values: Sequence[str]) -> str:
     return "array(" + ", ".join(f"'{v}'" for v in quoted) + ")"
 
 
-def _bucketize(frame: DataFrame, edges: dict[int, Edges]) -> DataFrame:
+def _bucketize(frame: DataFrame, edges: dict[int, Edges], atoms: Collection[int]) -> DataFrame:
     """Add ``b{i}``, the bucket of ``f{i}`` among ``[-inf, *edges, inf]`` (buckets closed on
-    the left), and ``r{i}``, the same with every edge moved up to the next float (so
-    buckets closed on the right). ``pyspark.ml.feature.Bucketizer``: a binary search per
-    value, with the splits inside the UDF rather than in the plan; NULL stays NULL."""
+    the left), and for the features in ``atoms`` ``r{i}``, the same with every edge moved
+    up to the next float (so buckets closed on the right). ``pyspark.ml.feature.Bucketizer``:
+    a binary search per value, with the splits inside the UDF rather than in the plan; NULL
+    stays NULL."""
     import json
 
     import numpy as np
     from pyspark.ml.feature import Bucketizer
 
     ordered = sorted(edges)
-    inputs = [f"f{i}" for i in ordered] * 2
-    outputs = [f"b{i}" for i in ordered] + [f"r{i}" for i in ordered]
-    nudged = {i: np.nextafter(edges[i], math.inf) for i in ordered}
-    all_edges = [edges[i] for i in ordered] + [nudged[i] for i in ordered]
+    nudged = sorted(i for i in edges if i in atoms)
+    inputs = [f"f{i}" for i in [*ordered, *nudged]]
+    outputs = [f"b{i}" for i in ordered] + [f"r{i}" for i in nudged]
+    all_edges = [edges[i] for i in ordered] + [np.nextafter(edges[i], math.inf) for i in nudged]
     jdf = getattr(frame, "_jdf", None)
     if jdf is not None:
         # Classic Spark: handing the splits to the JVM as one JSON string takes ~30 ms;

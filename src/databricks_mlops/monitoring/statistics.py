@@ -9,12 +9,15 @@ half-open interval ``[edges[i-1], edges[i])`` of the sorted unique ``edges`` and
 is split into ``atoms[i]`` (rows exactly on the left edge) and ``interior[i]`` (rows
 strictly inside); the last bucket ``K`` holds the rows equal to ``edges[-1]`` (the
 maximum), bucket 0 (values below ``edges[0]``, the minimum) is always empty. Knowing the
-atoms makes the statistics exact for discrete data whose values are all edges.
+atoms makes the statistics exact for discrete data whose values are all edges. For
+continuous data the split is not made (``atoms`` all 0, ``interior`` the whole bucket):
+the bounds below hold either way.
 
 Error bounds (returned next to the estimates, and sound for any data):
 
-* KS: the empirical CDFs are known exactly at every edge (and just after it). Inside a
-  bucket each CDF moves by at most that bucket's interior mass, so
+* KS: the empirical CDFs are known exactly just before every edge (and just after it
+  when atoms are split). Inside a bucket each CDF moves by at most that bucket's
+  interior mass, so
   ``|D_binned - D_exact| <= max_i max(interior_ref_i / n, interior_cur_i / m)``.
   ``D_binned <= D_exact`` always, so the p-value is conservative.
 * Wasserstein-1 is ``integral |F - G| dx``; inside a bucket both CDFs are interpolated
