@@ -14,8 +14,13 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 from databricks_mlops.models.monitoring import DriftConfig
-from databricks_mlops.monitoring import DriftError, DriftResult, FeatureDrift, compute_drift
-from databricks_mlops.monitoring import drift_spark
+from databricks_mlops.monitoring import (
+    DriftError,
+    DriftResult,
+    FeatureDrift,
+    compute_drift,
+    drift_spark,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -151,6 +156,23 @@ def test_discrete_integers_are_exact(
     ks = row(result, "poisson_ints", "ks_test")
     assert ks.score == pytest.approx(stats.ks_2samp(ref, cur).statistic, abs=1e-12)
     assert ks.error_bound == 0.0
+
+
+def test_edge_rows_are_split_out_only_for_discrete_features() -> None:
+    def summary(low: float, high: float, integral: bool, quantiles: list[float]) -> dict[str, Any]:
+        return {"min0": low, "max0": high, "integral0": integral, "q0": quantiles}
+
+    spread = [float(q) for q in np.linspace(-3.0, 3.0, 1001)]
+    # Continuous: rows on an edge stay inside their bucket (the error bounds cover them).
+    assert not drift_spark.has_atoms(summary(-3.0, 3.0, False, spread), 0)
+    # Integers over at most GRID_BINS values: every value is an edge, counted apart.
+    assert drift_spark.has_atoms(summary(0.0, 72.0, True, [float(q // 1) for q in spread]), 0)
+    # Wide integers with no repeated quantile: like continuous data.
+    assert not drift_spark.has_atoms(summary(0.0, 1e6, True, spread), 0)
+    # A value holding >= ~0.1% of the rows repeats among the quantiles (zero-inflated).
+    assert drift_spark.has_atoms(summary(0.0, 9.5, False, [0.0] * 300 + spread[300:]), 0)
+    # No value at all.
+    assert not drift_spark.has_atoms(summary(None, None, None, None), 0)  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------- calibration and power
