@@ -149,6 +149,9 @@ class RecordingWorkspace:
         self.jobs: dict[int, dict[str, Any]] = {}
         self.tables: set[str] = set()
         self.monitors: dict[str, dict[str, Any]] = {}
+        # What a SQL warehouse answers to the next statement (JSON_ARRAY rows, or a failure).
+        self.statement_rows: list[list[str | None]] = []
+        self.statement_error: str | None = None
         routes: list[tuple[str, re.Pattern[str], Route]] = [
             ("POST", re.compile(r"/api/2\.0/workspace/(mkdirs|import)$"), lambda r: (200, {})),
             ("GET", re.compile(r"/api/2\.2/jobs/list$"), self._list_jobs),
@@ -158,6 +161,7 @@ class RecordingWorkspace:
             ("GET", re.compile(r"/api/2\.1/unity-catalog/tables/(?P<t>[^/]+)/exists$"), self._exists),
             ("GET", re.compile(r"/api/2\.1/unity-catalog/tables/(?P<t>[^/]+)/monitor$"), self._monitor),
             ("POST", re.compile(r"/api/2\.1/unity-catalog/tables/(?P<t>[^/]+)/monitor$"), self._create_monitor),
+            ("POST", re.compile(r"/api/2\.0/sql/statements$"), self._statement),
         ]  # fmt: skip
         workspace = self
 
@@ -232,6 +236,16 @@ class RecordingWorkspace:
         }
         return 200, {"runs": [run], "has_more": False}
 
+    def _statement(self, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if self.statement_error:
+            status = {"state": "FAILED", "error": {"message": self.statement_error}}
+            return 200, {"statement_id": "s-1", "status": status}
+        return 200, {
+            "statement_id": "s-1",
+            "status": {"state": "SUCCEEDED"},
+            "result": {"data_array": self.statement_rows, "row_count": len(self.statement_rows)},
+        }
+
     def _exists(self, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         return 200, {"table_exists": request["t"] in self.tables}
 
@@ -304,6 +318,51 @@ def test_setup_creates_the_job_then_the_quality_monitor_once_the_table_exists(
     status = monitor.get_status(MODEL)
     assert status.job_id == "1000" and status.last_run_status == "SUCCESS"
     assert status.schedule == "0 0 */6 * * ?"
+
+
+def test_status_on_databricks_reads_the_metrics_through_a_sql_warehouse(
+    workspace: RecordingWorkspace,
+) -> None:
+    monitor = remote_monitor(workspace)
+    monitor.setup_monitoring(seed_config(), lakehouse_monitor=False)
+    table = workspace.calls("POST", "/jobs/create")[0]["body"]["tags"]["mlops_metrics_table"]
+    assert table == f"{SCHEMA}.inference_log_monitoring"
+    # JSON_ARRAY rows: run_id, run_at, window_id, model_version, kind, metric, value,
+    # flagged, details (every value a string).
+    run = ["r-9", "2026-11-27T06:00:00.000Z", "w-9", "3"]
+    workspace.statement_rows = [
+        [*run, "performance", "accuracy", "0.71", "true", None],
+        [*run, "summary", "breaches", None, "true", '["accuracy", "drift_score"]'],
+        [*run, "summary", "drift_score", "0.5", "true", None],
+        [*run, "summary", "drifting_features", None, "false", '["tenure"]'],
+    ]
+
+    status = monitor.get_status(MODEL, warehouse_id="wh-1")
+
+    assert status.job_id == "1000" and status.schedule == "0 0 */6 * * ?"
+    assert status.last_run_status == "SUCCESS"  # the job's last run (runs/list)
+    assert status.last_run_id == "r-9" and status.model_version == "3"
+    assert status.drift_detected and status.metrics.drift_score == 0.5
+    assert status.metrics.drifting_features == ["tenure"]
+    assert status.metrics.accuracy == 0.71
+    assert status.breaches == ["accuracy", "drift_score"]
+    sent = workspace.calls("POST", "/sql/statements")[0]["body"]
+    assert sent["warehouse_id"] == "wh-1"
+    # The table is a quoted identifier, the model a bound parameter.
+    assert (
+        f"FROM `{SCHEMA.split('.')[0]}`.`{SCHEMA.split('.')[1]}`.`inference_log_monitoring`"
+        in sent["statement"]
+    )
+    assert MODEL not in sent["statement"]
+    assert sent["parameters"] == [{"name": "model", "value": MODEL}]
+
+    # No warehouse: the job's state only, and no SQL.
+    assert monitor.get_status(MODEL).metrics.drift_score == 0.0
+    assert len(workspace.calls("POST", "/sql/statements")) == 1
+
+    workspace.statement_error = "TABLE_OR_VIEW_NOT_FOUND"
+    with pytest.raises(MonitoringSetupError, match="ended FAILED: TABLE_OR_VIEW_NOT_FOUND"):
+        monitor.get_status(MODEL, warehouse_id="wh-1")
 
 
 def test_secret_channels_need_a_config_file_on_databricks(workspace: RecordingWorkspace) -> None:

@@ -10,6 +10,7 @@ demand; nothing runs in the background). ``get_status`` reads the metrics table.
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -22,6 +23,7 @@ from databricks_mlops.monitoring.monitoring_types import (
     MonitoringStatus,
     StatusMetrics,
     quartz_schedule,
+    status_from_rows,
 )
 from databricks_mlops.monitoring.run import (
     MonitoringRunResult,
@@ -188,8 +190,13 @@ class ModelMonitor:
 
     # -- status -----------------------------------------------------------------------
 
-    def get_status(self, model_name: str) -> MonitoringStatus:
-        """The last monitoring run of ``model_name``: status, drift score, metrics."""
+    def get_status(self, model_name: str, *, warehouse_id: str | None = None) -> MonitoringStatus:
+        """The last monitoring run of ``model_name``: status, drift score, metrics.
+
+        Locally from the metrics table. On Databricks the job's last run (state, start
+        time), plus the last run's drift and metrics read from the metrics table through
+        a SQL warehouse: ``warehouse_id`` or ``DATABRICKS_WAREHOUSE_ID``; without one,
+        only the job's state."""
         if self.is_local:
             record = self._read_record(model_name)
             if record is None or not record.get("metrics_table"):
@@ -206,7 +213,8 @@ class ModelMonitor:
             return status
         from databricks_mlops.monitoring.workspace_setup import databricks_status
 
-        return databricks_status(self._client(), model_name)
+        warehouse_id = warehouse_id or os.environ.get("DATABRICKS_WAREHOUSE_ID") or None
+        return databricks_status(self._client(), model_name, warehouse_id)
 
     def _status_from_table(self, model_name: str, table: str) -> MonitoringStatus:
         from databricks_mlops.monitoring.metrics_table import MetricsTableError, recent_rows
@@ -215,36 +223,7 @@ class ModelMonitor:
             rows = recent_rows(self.runtime, table, model_name, limit_runs=1)
         except MetricsTableError:
             rows = []
-        if not rows:
-            return MonitoringStatus(model_name=model_name, last_run_status="NO_RUNS")
-        first = rows[0]
-        summary = {r["metric"]: r for r in rows if r["kind"] == "summary"}
-        values = {r["metric"]: float(r["value"]) for r in rows if r["value"] is not None}
-        drifting = summary.get("drifting_features")
-        breaches = summary.get("breaches")
-        performance = {
-            r["metric"]: float(r["value"])
-            for r in rows
-            if r["kind"] == "performance" and r["value"] is not None
-        }
-        metrics = StatusMetrics(
-            drift_score=values.get("drift_score", 0.0),
-            drifting_features=json.loads(drifting["details"]) if drifting else [],
-            values=values,
-            **{k: v for k, v in performance.items() if k in StatusMetrics.model_fields},
-        )
-        drift_row = summary.get("drift_score")
-        return MonitoringStatus(
-            model_name=model_name,
-            last_run_status="SUCCESS",  # a run writes its rows only when it completes
-            last_run_at=first["run_at"],
-            last_run_id=first["run_id"],
-            window_id=first["window_id"],
-            model_version=first["model_version"],
-            drift_detected=bool(drift_row and drift_row["flagged"]),
-            breaches=json.loads(breaches["details"]) if breaches and breaches["details"] else [],
-            metrics=metrics,
-        )
+        return status_from_rows(model_name, rows)
 
     # -- local record -----------------------------------------------------------------
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -61,6 +62,41 @@ class MonitoringStatus(BaseModel):
     breaches: list[str] = Field(default_factory=list)
     report_path: str | None = None
     metrics: StatusMetrics = Field(default_factory=StatusMetrics)
+
+
+def status_from_rows(model_name: str, rows: list[dict[str, Any]]) -> MonitoringStatus:
+    """The status of the last monitoring run from its summary and performance rows of the
+    metrics table (``metrics_table.recent_rows`` locally, a SQL warehouse on Databricks)."""
+    if not rows:
+        return MonitoringStatus(model_name=model_name, last_run_status="NO_RUNS")
+    first = rows[0]
+    summary = {r["metric"]: r for r in rows if r["kind"] == "summary"}
+    values = {r["metric"]: float(r["value"]) for r in rows if r["value"] is not None}
+    drifting = summary.get("drifting_features")
+    breaches = summary.get("breaches")
+    performance = {
+        r["metric"]: float(r["value"])
+        for r in rows
+        if r["kind"] == "performance" and r["value"] is not None
+    }
+    metrics = StatusMetrics(
+        drift_score=values.get("drift_score", 0.0),
+        drifting_features=json.loads(drifting["details"]) if drifting else [],
+        values=values,
+        **{k: v for k, v in performance.items() if k in StatusMetrics.model_fields},
+    )
+    drift_row = summary.get("drift_score")
+    return MonitoringStatus(
+        model_name=model_name,
+        last_run_status="SUCCESS",  # a run writes its rows only when it completes
+        last_run_at=first["run_at"],
+        last_run_id=first["run_id"],
+        window_id=first["window_id"],
+        model_version=first["model_version"],
+        drift_detected=bool(drift_row and drift_row["flagged"]),
+        breaches=json.loads(breaches["details"]) if breaches and breaches["details"] else [],
+        metrics=metrics,
+    )
 
 
 # --- schedules ------------------------------------------------------------------------

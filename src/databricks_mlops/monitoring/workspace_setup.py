@@ -18,8 +18,11 @@ from databricks_mlops.monitoring.monitoring_types import (
     MonitoringJob,
     MonitoringSetupError,
     MonitoringStatus,
+    status_from_rows,
 )
-from databricks_mlops.monitoring.run import safe_name
+from databricks_mlops.monitoring.run import metrics_table_of, safe_name
+
+METRICS_TABLE_TAG = "mlops_metrics_table"
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -117,7 +120,12 @@ def job_settings(
     return dict(
         name=job_name,
         max_concurrent_runs=1,
-        tags={"stage": "model_monitoring", "mlops_model": safe_name(config.model_name or "")},
+        tags={
+            "stage": "model_monitoring",
+            "mlops_model": safe_name(config.model_name or ""),
+            # Where get_status reads the runs' metrics (through a SQL warehouse).
+            METRICS_TABLE_TAG: metrics_table_of(config),
+        },
         schedule=jobs.CronSchedule(
             quartz_cron_expression=schedule,
             timezone_id="UTC",
@@ -193,7 +201,9 @@ def quality_monitor(
     return table
 
 
-def databricks_status(client: WorkspaceClient, model_name: str) -> MonitoringStatus:
+def databricks_status(
+    client: WorkspaceClient, model_name: str, warehouse_id: str | None = None
+) -> MonitoringStatus:
     from databricks.sdk.errors.base import DatabricksError
 
     job_name = f"model_monitoring-{model_name}"
@@ -216,12 +226,89 @@ def databricks_status(client: WorkspaceClient, model_name: str) -> MonitoringSta
         schedule=schedule.quartz_cron_expression if schedule else None,
         last_run_status="NO_RUNS",
     )
+    if warehouse_id:
+        table = ((job.settings.tags if job.settings else None) or {}).get(METRICS_TABLE_TAG)
+        if not table:
+            raise MonitoringSetupError(
+                f"the monitoring job {job_name!r} has no {METRICS_TABLE_TAG} tag (set up "
+                "by an older version): run setup_monitoring(config) again"
+            )
+        # The job's own state and start time (below) stay those of its last run, which
+        # may be newer than the last run that completed and wrote metrics.
+        status = status_from_rows(model_name, metric_rows(client, warehouse_id, table, model_name))
+        status.job_id = str(job.job_id)
+        status.schedule = schedule.quartz_cron_expression if schedule else None
     if run is not None and run.state is not None:
         state = run.state.result_state or run.state.life_cycle_state
         status.last_run_status = state.value if state is not None else "UNKNOWN"
         if run.start_time:
             status.last_run_at = datetime.fromtimestamp(run.start_time / 1000)
     return status
+
+
+_METRIC_COLUMNS = (
+    "run_id",
+    "run_at",
+    "window_id",
+    "model_version",
+    "kind",
+    "metric",
+    "value",
+    "flagged",
+    "details",
+)
+
+
+def metric_rows(
+    client: WorkspaceClient, warehouse_id: str, table: str, model_name: str
+) -> list[dict[str, Any]]:
+    """The summary and performance rows of the model's last monitoring run, through the
+    SQL Statement Execution API (the model name is a bound parameter, the table a
+    quoted identifier)."""
+    from databricks.sdk.errors.base import DatabricksError
+    from databricks.sdk.service.sql import (
+        ExecuteStatementRequestOnWaitTimeout,
+        StatementParameterListItem,
+        StatementState,
+    )
+
+    quoted = ".".join("`" + part.replace("`", "``") + "`" for part in table.split("."))
+    statement = (
+        f"SELECT {', '.join(_METRIC_COLUMNS)} FROM {quoted} "
+        "WHERE model_name = :model AND kind IN ('summary', 'performance') AND run_id = ("
+        f"SELECT run_id FROM {quoted} WHERE model_name = :model ORDER BY run_at DESC LIMIT 1) "
+        "ORDER BY kind, metric"
+    )
+    try:
+        response = client.statement_execution.execute_statement(
+            statement=statement,
+            warehouse_id=warehouse_id,
+            parameters=[StatementParameterListItem(name="model", value=model_name)],
+            wait_timeout="30s",
+            on_wait_timeout=ExecuteStatementRequestOnWaitTimeout.CANCEL,
+        )
+    except (DatabricksError, TimeoutError, OSError) as exc:
+        raise MonitoringSetupError(
+            f"Failed to read {table} through SQL warehouse {warehouse_id}: {exc}"
+        ) from exc
+    state = response.status.state if response.status else None
+    if state != StatementState.SUCCEEDED:
+        error = response.status.error if response.status else None
+        message = error.message if error and error.message else "no result within 30 s"
+        raise MonitoringSetupError(
+            f"Reading {table} through SQL warehouse {warehouse_id} ended "
+            f"{state.value if state else 'UNKNOWN'}: {message}"
+        )
+    data = (response.result.data_array if response.result else None) or []
+    return [_typed_metric_row(dict(zip(_METRIC_COLUMNS, values, strict=True))) for values in data]
+
+
+def _typed_metric_row(row: dict[str, Any]) -> dict[str, Any]:
+    # JSON_ARRAY results are strings (or null) whatever the column type.
+    row["value"] = None if row["value"] is None else float(row["value"])
+    row["flagged"] = str(row["flagged"]).lower() == "true"
+    row["run_at"] = datetime.fromisoformat(str(row["run_at"]).replace("Z", "+00:00"))
+    return row
 
 
 def _package_version() -> str:
