@@ -9,12 +9,14 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from pyspark.sql import SparkSession
 
 from databricks_mlops.datasets import generate_churn
@@ -28,6 +30,7 @@ from databricks_mlops.monitoring.monitor import (
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.utils.auth import WorkspaceConfig
 
+REPO = Path(__file__).resolve().parents[2]
 SCHEMA = "main.monitor_api"
 MODEL = f"{SCHEMA}.churn_model"
 FEATURES = ["tenure", "monthly_charges", "contract_type"]
@@ -156,6 +159,7 @@ class RecordingWorkspace:
             ("POST", re.compile(r"/api/2\.0/workspace/(mkdirs|import)$"), lambda r: (200, {})),
             ("GET", re.compile(r"/api/2\.2/jobs/list$"), self._list_jobs),
             ("POST", re.compile(r"/api/2\.2/jobs/create$"), self._create_job),
+            ("GET", re.compile(r"/api/2\.2/jobs/get$"), self._get_job),
             ("POST", re.compile(r"/api/2\.2/jobs/reset$"), self._reset_job),
             ("GET", re.compile(r"/api/2\.2/jobs/runs/list$"), self._list_runs),
             ("GET", re.compile(r"/api/2\.1/unity-catalog/tables/(?P<t>[^/]+)/exists$"), self._exists),
@@ -223,6 +227,15 @@ class RecordingWorkspace:
         job_id = 1000 + len(self.jobs)
         self.jobs[job_id] = request["body"]
         return 200, {"job_id": job_id}
+
+    def _get_job(self, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        job_id = int(request["query"]["job_id"][0])
+        if job_id not in self.jobs:
+            return 404, {
+                "error_code": "RESOURCE_DOES_NOT_EXIST",
+                "message": f"Job {job_id} does not exist.",
+            }
+        return 200, {"job_id": job_id, "settings": self.jobs[job_id]}
 
     def _reset_job(self, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         self.jobs[request["body"]["job_id"]] = request["body"]["new_settings"]
@@ -363,6 +376,30 @@ def test_status_on_databricks_reads_the_metrics_through_a_sql_warehouse(
     workspace.statement_error = "TABLE_OR_VIEW_NOT_FOUND"
     with pytest.raises(MonitoringSetupError, match="ended FAILED: TABLE_OR_VIEW_NOT_FOUND"):
         monitor.get_status(MODEL, warehouse_id="wh-1")
+
+
+def test_setup_with_a_retrain_job_adds_the_gated_retraining_loop(
+    workspace: RecordingWorkspace,
+) -> None:
+    monitor = remote_monitor(workspace)
+    with pytest.raises(MonitoringSetupError, match="retrain_job_id=4242: no such job"):
+        monitor.setup_monitoring(seed_config(), lakehouse_monitor=False, retrain_job_id=4242)
+    assert not workspace.calls("POST", "/jobs/create")  # nothing created on a bad id
+
+    workspace.jobs[4242] = {"name": "model_training"}
+    monitor.setup_monitoring(seed_config(), lakehouse_monitor=False, retrain_job_id=4242)
+
+    tasks = {t["task_key"]: t for t in workspace.calls("POST", "/jobs/create")[0]["body"]["tasks"]}
+    assert list(tasks) == ["check_drift", "drift_gate", "retrain"]
+    # The same graph as the bundle's model_monitoring job.
+    bundle_job = yaml.safe_load((REPO / "resources/model_monitoring.job.yml").read_text())
+    bundle_tasks = {
+        t["task_key"]: t for t in bundle_job["resources"]["jobs"]["model_monitoring"]["tasks"]
+    }
+    for key in ("drift_gate", "retrain"):
+        assert tasks[key]["depends_on"] == bundle_tasks[key]["depends_on"]
+    assert tasks["drift_gate"]["condition_task"] == bundle_tasks["drift_gate"]["condition_task"]
+    assert tasks["retrain"]["run_job_task"] == {"job_id": 4242}
 
 
 def test_secret_channels_need_a_config_file_on_databricks(workspace: RecordingWorkspace) -> None:

@@ -122,8 +122,13 @@ class ModelMonitor:
         config_path: str | None = None,
         lakehouse_monitor: bool = True,
         pause_status: Literal["PAUSED", "UNPAUSED"] = "UNPAUSED",
+        retrain_job_id: int | None = None,
     ) -> MonitoringJob:
-        """Schedule the monitoring of ``config.model_name`` (see the module docstring)."""
+        """Schedule the monitoring of ``config.model_name`` (see the module docstring).
+
+        With ``retrain_job_id`` (on Databricks) the job also gets the bundle's retraining
+        loop: a ``drift_gate`` condition task on the ``drift_detected`` task value of
+        ``check_drift``, and a ``retrain`` task running that job when it is true."""
         if config.model_name is None:
             raise MonitoringSetupError("setup_monitoring needs config.model_name")
         schedule = quartz_schedule(config)
@@ -142,6 +147,7 @@ class ModelMonitor:
             lakehouse_monitor,
             wheel=self._wheel,
             environment_version=self._environment_version,
+            retrain_job_id=retrain_job_id,
         )
 
     def _setup_local(

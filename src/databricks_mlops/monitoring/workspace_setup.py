@@ -39,6 +39,7 @@ def setup_on_databricks(
     *,
     wheel: str | None,
     environment_version: str,
+    retrain_job_id: int | None = None,
 ) -> MonitoringJob:
     """Create or reset the scheduled job, and the quality monitor when its table exists."""
     from databricks.sdk.errors.base import DatabricksError
@@ -47,11 +48,15 @@ def setup_on_databricks(
     assert config.model_name is not None
     notes: list[str] = []
     try:
+        if retrain_job_id is not None:
+            _check_retrain_job(client, retrain_job_id)
         if config_path is None:
             config_path = upload_config(client, config)
         settings = job_settings(
             config, job_name, schedule, pause_status, config_path, wheel, environment_version
         )
+        if retrain_job_id is not None:
+            settings["tasks"] += retraining_tasks(retrain_job_id)
         existing = next(iter(client.jobs.list(name=job_name)), None)
         if existing is not None and existing.job_id is not None:
             client.jobs.reset(job_id=existing.job_id, new_settings=jobs.JobSettings(**settings))
@@ -78,6 +83,41 @@ def setup_on_databricks(
         quality_monitor=monitor,
         notes=notes,
     )
+
+
+def _check_retrain_job(client: WorkspaceClient, job_id: int) -> None:
+    from databricks.sdk.errors import NotFound
+
+    try:
+        client.jobs.get(job_id=job_id)
+    except NotFound as exc:
+        raise MonitoringSetupError(
+            f"retrain_job_id={job_id}: no such job in {client.config.host} (pass the id of "
+            "the model_training job, e.g. from `databricks bundle summary`)"
+        ) from exc
+
+
+def retraining_tasks(retrain_job_id: int) -> list[Any]:
+    """The bundle's retraining loop: ``check_drift`` sets the task value
+    ``drift_detected``; a condition task gates a run of the training job on it."""
+    from databricks.sdk.service import jobs
+
+    return [
+        jobs.Task(
+            task_key="drift_gate",
+            depends_on=[jobs.TaskDependency(task_key="check_drift")],
+            condition_task=jobs.ConditionTask(
+                op=jobs.ConditionTaskOp.EQUAL_TO,
+                left="{{tasks.check_drift.values.drift_detected}}",
+                right="true",
+            ),
+        ),
+        jobs.Task(
+            task_key="retrain",
+            depends_on=[jobs.TaskDependency(task_key="drift_gate", outcome="true")],
+            run_job_task=jobs.RunJobTask(job_id=retrain_job_id),
+        ),
+    ]
 
 
 def upload_config(client: WorkspaceClient, config: MonitoringConfig) -> str:
