@@ -135,3 +135,30 @@ def test_pandas_dataset_values_are_python_scalars() -> None:
     assert evaluate_pandas(parse("row_count"), df) == 4
     assert type(evaluate_pandas(parse("unique(x)"), df)) is bool
     assert evaluate_pandas(parse("row_count / 0"), df) is None
+
+
+def test_columns_only_null_checked_need_no_typing_scan() -> None:
+    from databricks_mlops.expressions.rules import referenced_names
+
+    conditions = [
+        "email.str.contains('@') or email is null",
+        "customers.id is not null",
+        "age >= 18 or guardian_email is not null",
+        "(total + 1) is null",
+    ]
+    assert referenced_names(conditions, typed_only=True) == {"email", "age", "total"}
+    assert {"guardian_email", "id", "customers.id"} <= referenced_names(conditions)
+
+
+def test_a_column_converted_for_a_string_method_serves_later_null_checks() -> None:
+    from databricks_mlops.expressions import parse
+    from databricks_mlops.expressions.pandas_backend import FrameCache, evaluate_pandas
+
+    df = pd.DataFrame({"email": ["a@x", None, "b", "c@y"]})
+    cache = FrameCache()
+    contains = evaluate_pandas(parse("email.str.contains('@')"), df, column_cache=cache)
+    assert isinstance(cache.columns["email"].dtype, pd.StringDtype)  # the Arrow copy
+    missing = evaluate_pandas(parse("email is null"), df, column_cache=cache)
+    assert isinstance(contains, pd.Series) and isinstance(missing, pd.Series)
+    assert contains.tolist() == [True, pd.NA, False, True]
+    assert missing.tolist() == [False, True, False, False]

@@ -366,7 +366,15 @@ class _PandasEvaluator:
     def string_method(self, node: StringMethod) -> pd.Series:
         receiver = self.evaluate(node.receiver)
         if receiver.dtype == object:
-            receiver = _arrow_strings(receiver)
+            converted = _arrow_strings(receiver)
+            if (
+                isinstance(node.receiver, ColumnRef)
+                and self.cache.get(node.receiver.name) is receiver
+            ):
+                # Later references to the column (a null check, another method) use the
+                # Arrow copy: its nulls are a bitmap, not a scan of a million objects.
+                self.cache[node.receiver.name] = converted
+            receiver = converted
         text = receiver.astype("string[pyarrow]").str
         argument = string_argument(node)
         match node.method:

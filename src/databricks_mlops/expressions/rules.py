@@ -7,7 +7,13 @@ from dataclasses import dataclass
 
 from databricks_mlops.errors import ExpressionError
 from databricks_mlops.expressions.checker import Level, resolve
-from databricks_mlops.expressions.nodes import ColumnRef, DatasetMetric, Expression, children
+from databricks_mlops.expressions.nodes import (
+    ColumnRef,
+    DatasetMetric,
+    Expression,
+    IsNull,
+    children,
+)
 from databricks_mlops.expressions.parser import parse
 from databricks_mlops.expressions.types import ExprType
 
@@ -44,11 +50,14 @@ def compile_rule(text: str, schema: Mapping[str, ExprType]) -> CompiledRule:
     )
 
 
-def referenced_names(conditions: Iterable[str]) -> set[str]:
+def referenced_names(conditions: Iterable[str], *, typed_only: bool = False) -> set[str]:
     """Every column name the rules' conditions could resolve to, before type checking:
     each qualified name with and without its qualifiers, and dataset metrics (a column
     named ``row_count`` wins over the metric). Unparsable rules contribute nothing here;
-    compiling them reports the error."""
+    compiling them reports the error.
+
+    ``typed_only`` leaves out columns referenced only as the operand of ``is [not] null``,
+    which accepts any type: a pandas object column needs no typing scan for it."""
     names: set[str] = set()
     for condition in conditions:
         try:
@@ -58,6 +67,8 @@ def referenced_names(conditions: Iterable[str]) -> set[str]:
         pending = [tree]
         while pending:
             node = pending.pop()
+            if typed_only and isinstance(node, IsNull) and isinstance(node.operand, ColumnRef):
+                continue
             if isinstance(node, ColumnRef):
                 parts = (*node.qualifier, node.name)
                 names.update(".".join(parts[start:]) for start in range(len(parts)))

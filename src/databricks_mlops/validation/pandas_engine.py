@@ -20,7 +20,8 @@ def validate_pandas(
     from databricks_mlops.validation.rules import prepare_rules
 
     started = time.perf_counter()
-    schema = schema_from_pandas(df, infer_only=referenced_names(r.condition for r in rules))
+    typed = referenced_names((r.condition for r in rules), typed_only=True)
+    schema = schema_from_pandas(df, infer_only=typed)
     prepared = prepare_rules(rules, schema)
     total_rows = len(df)
     results: list[RuleResult] = []
