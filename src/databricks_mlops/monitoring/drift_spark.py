@@ -45,8 +45,8 @@ GRID_BINS = 1000
 QUANTILE_ACCURACY = 2 * QUANTILE_BINS
 # The quantiles only place the bucket edges: the counting pass counts every row, and the
 # error bounds come from those counts. So they are taken from a Bernoulli sample, which
-# cuts pass 1 (dominated by inserting each value into percentile_approx's summary) by
-# ~2.5x at 1e6 rows. With fewer than MIN_QUANTILE_SAMPLE sampled values the quantiles are
+# makes percentile_approx (inserting each value into its summary) ~2.5x cheaper at 2e6
+# rows (2.47 s -> 0.98 s for 4 features here). With fewer than MIN_QUANTILE_SAMPLE sampled values the quantiles are
 # taken again, over up to 2 * MIN_QUANTILE_SAMPLE rows (all rows below that size): with
 # >= 100 sampled values per 0.1% bin, a bucket rarely holds more than ~0.15% of a side.
 QUANTILE_SAMPLE_FRACTION = 0.1
