@@ -228,7 +228,8 @@ def edges_from_summary(summary: dict[str, Any], index: int) -> Edges | None:
 def has_atoms(summary: dict[str, Any], index: int) -> bool:
     """Whether rows on an edge are worth counting apart from the rest of their bucket:
     integers whose every value is an edge, or a value repeated among the sampled
-    quantiles (one holding more than ~0.1% of the rows). Then the statistics are exact.
+    quantiles (certain for one holding more than ~0.2% of the rows, i.e. two quantile
+    bins). Then the statistics are exact.
 
     Elsewhere (continuous data) a row exactly on an edge is counted inside its bucket,
     which the error bounds already cover, and pass 2 skips the second Bucketizer (~40% of
