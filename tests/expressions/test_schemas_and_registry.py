@@ -162,3 +162,40 @@ def test_a_column_converted_for_a_string_method_serves_later_null_checks() -> No
     assert isinstance(contains, pd.Series) and isinstance(missing, pd.Series)
     assert contains.tolist() == [True, pd.NA, False, True]
     assert missing.tolist() == [False, True, False, False]
+
+
+def test_object_columns_of_strings_are_converted_to_arrow_and_typed_by_it() -> None:
+    import numpy as np
+
+    from databricks_mlops.expressions.pandas_backend import FrameCache, cache_object_strings
+    from databricks_mlops.models.validation import ValidationRule
+    from databricks_mlops.validation.pandas_engine import validate_pandas
+
+    df = pd.DataFrame(
+        {
+            "s": ["a", None, np.nan, pd.NA, "b"],
+            "mixed": ["a", 1, None, None, "b"],
+            "raw": [b"a", None, b"c", b"d", b"e"],
+            "nums": pd.Series([1, 2, None, 3, 4], dtype=object),
+            "empty": [None] * 5,
+        }
+    )
+    cache = FrameCache()
+    names = {"s", "mixed", "raw", "nums", "empty", "not_a_column"}
+    assert cache_object_strings(df, names, cache) == {"s"}
+    assert set(cache.columns) == {"s"}
+    assert str(cache.columns["s"].dtype) == "string"  # Arrow-backed: None, NaN, NA all NULL
+    assert cache.columns["s"].isna().tolist() == [False, True, True, True, False]
+
+    # The rest keep the general path: numbers typed by inference, the others unsupported.
+    result = validate_pandas(
+        df,
+        [
+            ValidationRule(name="s_known", condition="s in ['a'] or s is null"),
+            ValidationRule(name="s_not_b", condition="s != 'b'"),
+            ValidationRule(name="nums_small", condition="nums < 4"),
+        ],
+    )
+    assert [r.failed_count for r in result.rule_results] == [1, 4, 2]
+    with pytest.raises(ExpressionError, match="unsupported column type"):
+        validate_pandas(df, [ValidationRule(name="m", condition="mixed == 'a'")])

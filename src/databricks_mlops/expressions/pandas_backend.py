@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +95,40 @@ def _arrow_strings(series: pd.Series) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(array), index=series.index, name=series.name)
 
 
+def cache_object_strings(df: pd.DataFrame, names: Collection[str], cache: FrameCache) -> set[str]:
+    """Convert the object columns among ``names`` whose values are all strings (or NULL)
+    to Arrow strings in ``cache``, and return their names: they are typed STRING.
+
+    One pass of pyarrow's conversion both types the column and gives it a null bitmap,
+    and Arrow compute then compares, ``in``-tests and searches it in C. On object strings
+    the same rules cost a typing scan, a null scan and per-value Python comparisons:
+    together more than the conversion. Columns only null-checked are not worth it (a
+    null scan is cheaper than converting), so ``names`` should be the typed references.
+    A column holding anything else (numbers, bytes, dates, mixed) is left for the
+    general path, which types it by inference.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    converted: set[str] = set()
+    for name in names:
+        if name not in df.columns or name in cache.columns or df[name].dtype != object:
+            continue
+        series = df[name]
+        try:
+            # from_pandas: None, NaN, pd.NA and NaT are all NULL, as in pandas.
+            array = pa.array(series.to_numpy(dtype=object), from_pandas=True)
+        except (TypeError, ValueError):  # ArrowTypeError, ArrowInvalid, bad UTF-8
+            continue
+        if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+            continue  # bytes, all NULL, ...: typed by the general path
+        cache.columns[name] = pd.Series(
+            pd.arrays.ArrowStringArray(array), index=series.index, name=series.name
+        )
+        converted.add(name)
+    return converted
+
+
 def _from_arrow_dtype(series: pd.Series) -> pd.Series | None:
     """Arrow-backed columns (``dtype_backend="pyarrow"``, Parquet read by pyarrow) in the
     nullable dtypes, converted in C by pyarrow: ``astype`` would re-check every value in
@@ -138,6 +172,19 @@ def _python_scalar(value: object) -> object:
     return value
 
 
+def _constant(value: LiteralValue, expr_type: ExprType, index: pd.Index) -> pd.Series:
+    """``value`` on every row of ``index``, in the nullable dtype of its type."""
+    import pandas as pd
+
+    dtype = _DTYPES[expr_type]
+    if value is None:
+        return pd.Series(pd.NA if "64[ns]" not in dtype else pd.NaT, index=index, dtype=dtype)
+    if isinstance(value, dt.date):
+        return pd.Series(pd.Timestamp(value), index=index, dtype=dtype)
+    # A scalar broadcast by pandas (no Python list of a million copies).
+    return pd.Series(value, index=index, dtype=dtype)
+
+
 @dataclass
 class FrameCache:
     """Work shared by every expression evaluated over one DataFrame: each column in its
@@ -161,16 +208,12 @@ class _PandasEvaluator:
         self.cache = cache.columns
         self.null_masks = cache.null_masks
         self.types = types
-        # id(Series) -> (the Series, its literal value); holding the Series pins the id.
-        self.literals: dict[int, tuple[pd.Series, str | int | float]] = {}
 
     def evaluate(self, node: Expression) -> pd.Series:
+        import pandas as pd
+
         if isinstance(node, Literal):
-            series = self.constant(node.value, node.type)
-            if isinstance(node.value, (str, int, float)) and not isinstance(node.value, bool):
-                # Remembered so a comparison uses the scalar, not a million copies of it.
-                self.literals[id(series)] = (series, node.value)
-            return series
+            return self.constant(node.value, node.type)
         if isinstance(node, ColumnRef):
             return self.column(node.name)
         if isinstance(node, Unary):
@@ -178,11 +221,15 @@ class _PandasEvaluator:
             if node.op == "not":
                 return ~operand.astype("boolean")
             return -operand.astype("Float64")
+        if isinstance(node, Binary) and node.op in COMPARISONS:
+            left, right = self.comparand(node.left), self.comparand(node.right)
+            if not isinstance(left, pd.Series) and not isinstance(right, pd.Series):
+                left = self.evaluate(node.left)  # `1 < 2`: a Series, so the answer is one
+            return self.compare(COMPARISONS[node.op], left, right)
         if isinstance(node, Binary):
             return self.binary(node.op, self.evaluate(node.left), self.evaluate(node.right))
         if isinstance(node, IsNull):
             import numpy as np
-            import pandas as pd
 
             missing = self.missing(self.evaluate(node.operand))
             values = ~missing if node.negated else missing
@@ -202,17 +249,7 @@ class _PandasEvaluator:
         raise MLOpsError(f"the pandas backend cannot evaluate {type(node).__name__}")
 
     def constant(self, value: LiteralValue, expr_type: ExprType) -> pd.Series:
-        import pandas as pd
-
-        dtype = _DTYPES[expr_type]
-        if value is None:
-            return pd.Series(
-                pd.NA if "64[ns]" not in dtype else pd.NaT, index=self.index, dtype=dtype
-            )
-        if isinstance(value, dt.date):
-            return pd.Series(pd.Timestamp(value), index=self.index, dtype=dtype)
-        # A scalar broadcast by pandas (no Python list of a million copies).
-        return pd.Series(value, index=self.index, dtype=dtype)
+        return _constant(value, expr_type, self.index)
 
     def column(self, name: str) -> pd.Series:
         if name not in self.df.columns:
@@ -269,37 +306,49 @@ class _PandasEvaluator:
             return series
         return series.astype("string[pyarrow]")
 
+    def comparand(self, node: Expression) -> pd.Series | str | float:
+        """A side of a comparison: a non-NULL string or number literal stays the scalar
+        (a Series of a million copies of it costs ~15 ms to build, in Arrow strings);
+        anything else is evaluated."""
+        if (
+            isinstance(node, Literal)
+            and isinstance(node.value, (str, int, float))
+            and not isinstance(node.value, bool)
+        ):
+            return node.value
+        return self.evaluate(node)
+
     def binary(self, op: str, left: pd.Series, right: pd.Series) -> pd.Series:
         if op == "and":
             return left.astype("boolean") & right.astype("boolean")
         if op == "or":
             return left.astype("boolean") | right.astype("boolean")
-        if op in COMPARISONS:
-            return self.compare(COMPARISONS[op], left, right)
         return self.arithmetic(op, left, right)
 
     def compare(
-        self, compare: Callable[[Any, Any], Any], left: pd.Series, right: pd.Series
+        self,
+        compare: Callable[[Any, Any], Any],
+        left: pd.Series | str | float,
+        right: pd.Series | str | float,
     ) -> pd.Series:
-        """SQL comparison: NULL when either side is NULL. A literal side is used as the
-        scalar itself, not a million copies of it; Arrow strings are compared by Arrow
-        compute in C (~20 ms per million rows; through numpy every string would first
-        become a Python object, ~100 ms)."""
+        """SQL comparison: NULL when either side is NULL. At least one side is a Series;
+        the other may be a literal's scalar. Arrow strings are compared by Arrow compute
+        in C (~20 ms per million rows; through numpy every string would first become a
+        Python object, ~100 ms)."""
         import numpy as np
         import pandas as pd
 
-        literals = [self.literal(left), self.literal(right)]
-        if literals[0] is not None and literals[1] is not None:
-            literals[0] = None  # `1 < 2`: one side stays a Series, so the answer is one
-        sides = list(zip((left, right), literals, strict=True))
-        columns = [side for side, literal in sides if literal is None]
+        sides = [
+            (side, None) if isinstance(side, pd.Series) else (None, side) for side in (left, right)
+        ]
+        columns = [side for side, _ in sides if side is not None]
         missing = np.zeros(len(self.index), dtype=bool)
         for column in columns:
             missing = missing | self.missing(column)
         present = ~missing
         arrow = all(_is_arrow_string(column) for column in columns)
         a, b = (
-            literal if literal is not None else side.array if arrow else self.raw(side)
+            literal if side is None else side.array if arrow else self.raw(side)
             for side, literal in sides
         )
         if arrow:
@@ -315,11 +364,6 @@ class _PandasEvaluator:
                 pick = [x[present] if isinstance(x, np.ndarray) else x for x in (a, b)]
                 values[present] = np.asarray(compare(*pick), dtype=bool)
         return pd.Series(pd.arrays.BooleanArray(values, missing), index=self.index)
-
-    def literal(self, series: pd.Series) -> str | int | float | None:
-        """The value of a literal's Series (see ``evaluate``), ``None`` for any other."""
-        remembered = self.literals.get(id(series))
-        return remembered[1] if remembered is not None and remembered[0] is series else None
 
     def raw(self, series: pd.Series) -> Any:
         """A numpy array of the values (NULL slots hold filler and are masked by callers)."""
@@ -352,9 +396,10 @@ class _PandasEvaluator:
         wanted = [item for item in node.items if item.value is not None]
         has_null = len(wanted) < len(node.items)
         if wanted:
-            candidates = pd.concat(
-                [self.constant(item.value, item.type).iloc[:1] for item in wanted]
-            )
+            # Each value in its column dtype (dates as Timestamps, numbers as floats), built
+            # as one-row Series: a full-length constant per item cost ~15 ms in strings.
+            one_row = pd.RangeIndex(1)
+            candidates = pd.concat([_constant(item.value, item.type, one_row) for item in wanted])
             found = operand.isin(candidates.tolist()).to_numpy(dtype=bool, na_value=False)
         else:
             found = np.zeros(len(self.index), dtype=bool)

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from databricks_mlops.expressions import evaluate_pandas, referenced_names, schema_from_pandas
-from databricks_mlops.expressions.pandas_backend import FrameCache
+from databricks_mlops.expressions.pandas_backend import FrameCache, cache_object_strings
 from databricks_mlops.models.validation import ValidationRule
 from databricks_mlops.validation.results import RuleResult, ValidationResult
 
@@ -21,11 +21,14 @@ def validate_pandas(
 
     started = time.perf_counter()
     typed = referenced_names((r.condition for r in rules), typed_only=True)
-    schema = schema_from_pandas(df, infer_only=typed)
+    columns = FrameCache()  # each column converted (and its NULLs found) once for all rules
+    # Object columns of strings become Arrow strings up front; the conversion types them,
+    # so only the remaining object columns need the typing scan.
+    as_strings = cache_object_strings(df, typed, columns)
+    schema = schema_from_pandas(df, infer_only=typed - as_strings)
     prepared = prepare_rules(rules, schema)
     total_rows = len(df)
     results: list[RuleResult] = []
-    columns = FrameCache()  # each column converted (and its NULLs found) once for all rules
     for rule in prepared:
         verdict = evaluate_pandas(
             rule.compiled.expression, df, column_cache=columns, column_types=schema
