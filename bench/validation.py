@@ -3,7 +3,8 @@
     uv run python bench/validation.py [--rows 1000000] [--pandas-rows N] [--repeats 3]
 
 On one cached Spark DataFrame of generated customers (``generate_churn``) it times, warm
-(one untimed run first, then best and median of ``--repeats``):
+(one untimed run of each first, then best and median of ``--repeats`` rounds, each round
+running every engine once):
 
 * (a) ``DataValidator(rules, sample_failures=0).validate(df)``: the one-pass validator;
 * (b) ``validate_with_gx(df, rules)``: Great Expectations 1.x through our GX engine;
@@ -171,38 +172,44 @@ class Timing:
 
 
 def measure(
-    engine: str,
     backend: str,
     rows: int,
-    run: Callable[[], list[int]],
+    engines: Sequence[tuple[str, Callable[[], list[int]]]],
     repeats: int,
     spark: Any = None,
-) -> Timing:
-    counts = run()  # warm-up: JIT, codegen, GX import and metric registry
-    seconds, jobs, stages = [], 0, 0
+) -> list[Timing]:
+    """Time the engines round-robin: each repeat runs every engine once, so a slow spell
+    of the machine (or the JVM still compiling hot code in the background) falls on all
+    of them alike rather than on whichever ran first."""
+    timings = [Timing(engine, backend, rows, [], run()) for engine, run in engines]  # warm-up
     for attempt in range(repeats):
-        group = f"bench-{engine}-{attempt}"
-        if spark is not None:
-            spark.sparkContext.setJobGroup(group, group)
-        started = time.perf_counter()
-        again = run()
-        seconds.append(time.perf_counter() - started)
-        if again != counts:
-            sys.exit(
-                f"{engine} on {backend} gave different counts on a repeat: {counts} vs {again}"
-            )
-        if spark is not None:
-            tracker = spark.sparkContext.statusTracker()
-            job_ids = tracker.getJobIdsForGroup(group)
-            jobs = len(job_ids)
-            stages = sum(len(info.stageIds) for info in map(tracker.getJobInfo, job_ids) if info)
+        for timing, (engine, run) in zip(timings, engines, strict=True):
+            group = f"bench-{engine}-{attempt}"
+            if spark is not None:
+                spark.sparkContext.setJobGroup(group, group)
+            started = time.perf_counter()
+            again = run()
+            timing.seconds.append(time.perf_counter() - started)
+            if again != timing.counts:
+                sys.exit(
+                    f"{engine} on {backend} gave different counts on a repeat: "
+                    f"{timing.counts} vs {again}"
+                )
+            if spark is not None:
+                tracker = spark.sparkContext.statusTracker()
+                job_ids = tracker.getJobIdsForGroup(group)
+                timing.spark_jobs = len(job_ids)
+                timing.spark_stages = sum(
+                    len(info.stageIds) for info in map(tracker.getJobInfo, job_ids) if info
+                )
     if spark is not None:
         spark.sparkContext.setJobGroup("bench-idle", "bench-idle")
-    timing = Timing(engine, backend, rows, seconds, counts)
-    if spark is not None:
-        timing.spark_jobs, timing.spark_stages = jobs, stages
-    print(f"  {engine:<28} best {timing.best:7.3f} s  median {timing.median:7.3f} s", flush=True)
-    return timing
+    for timing in timings:
+        print(
+            f"  {timing.engine:<28} best {timing.best:7.3f} s  median {timing.median:7.3f} s",
+            flush=True,
+        )
+    return timings
 
 
 def spark_frame(pdf: pd.DataFrame) -> Any:
@@ -264,7 +271,8 @@ def report(
         f"Python {platform.python_version()}, Spark {spark_version} (local, cached DataFrame), "
         f"pandas {pd.__version__}, great-expectations {gx.__version__}.",
         f"{len(RULES)} row-level rules on `generate_churn` customers; warm times "
-        f"(one untimed run, then best/median of {args.repeats}).",
+        f"(one untimed run each, then best/median of {args.repeats} rounds; a round runs every "
+        "engine once).",
         "",
         *timing_table([*spark_timings, *pandas_timings]),
         "",
@@ -313,29 +321,29 @@ def main(argv: Sequence[str] | None = None) -> None:
     pdf = generate_churn(rows=args.rows, seed=7)
     spark, sdf = spark_frame(pdf)
     print(f"Spark, {args.rows:,} cached rows", flush=True)
-    spark_timings = [
-        measure("DataValidator", "spark", args.rows, lambda: native(sdf), args.repeats, spark),
-        measure("Great Expectations", "spark", args.rows, lambda: great_expectations(sdf), args.repeats, spark),
-        measure("bare df.agg", "spark", args.rows, lambda: bare_spark(sdf), args.repeats, spark),
-    ]  # fmt: skip
+    spark_timings = measure("spark", args.rows, [
+        ("DataValidator", lambda: native(sdf)),
+        ("Great Expectations", lambda: great_expectations(sdf)),
+        ("bare df.agg", lambda: bare_spark(sdf)),
+    ], args.repeats, spark)  # fmt: skip
     sdf.unpersist()
 
     small = pdf if args.pandas_rows == args.rows else generate_churn(rows=args.pandas_rows, seed=7)
     print(f"pandas, {args.pandas_rows:,} rows", flush=True)
-    pandas_timings = [
-        measure("DataValidator", "pandas", args.pandas_rows, lambda: native(small), args.repeats),
-        measure("Great Expectations", "pandas", args.pandas_rows, lambda: great_expectations(small), args.repeats),
-        measure("GX expectations by hand", "pandas", args.pandas_rows, lambda: great_expectations_by_hand(small), args.repeats),
-        measure("bare vectorised", "pandas", args.pandas_rows, lambda: bare_pandas(small), args.repeats),
-    ]  # fmt: skip
+    pandas_timings = measure("pandas", args.pandas_rows, [
+        ("DataValidator", lambda: native(small)),
+        ("Great Expectations", lambda: great_expectations(small)),
+        ("GX expectations by hand", lambda: great_expectations_by_hand(small)),
+        ("bare vectorised", lambda: bare_pandas(small)),
+    ], args.repeats)  # fmt: skip
     # The same rows in Arrow-backed dtypes (read_parquet(dtype_backend="pyarrow")).
     arrow = small.convert_dtypes(dtype_backend="pyarrow")
     print(f"pandas with Arrow dtypes, {args.pandas_rows:,} rows", flush=True)
-    pandas_timings += [
-        measure("DataValidator", "pandas (Arrow dtypes)", args.pandas_rows, lambda: native(arrow), args.repeats),
-        measure("Great Expectations", "pandas (Arrow dtypes)", args.pandas_rows, lambda: great_expectations(arrow), args.repeats),
-        measure("bare vectorised", "pandas (Arrow dtypes)", args.pandas_rows, lambda: bare_pandas(arrow), args.repeats),
-    ]  # fmt: skip
+    pandas_timings += measure("pandas (Arrow dtypes)", args.pandas_rows, [
+        ("DataValidator", lambda: native(arrow)),
+        ("Great Expectations", lambda: great_expectations(arrow)),
+        ("bare vectorised", lambda: bare_pandas(arrow)),
+    ], args.repeats)  # fmt: skip
 
     text = report(args, spark_timings, pandas_timings, spark.version)
     print()
