@@ -93,6 +93,9 @@ def test_prod_runs_as_the_service_principal_with_team_permissions(
     assert targets["prod"]["run_as"] == {"service_principal_name": "${var.service_principal_id}"}
     # One anchored block, so staging and prod cannot drift apart.
     assert targets["prod"]["permissions"] == targets["staging"]["permissions"]
-    assert targets["prod"]["workspace"]["root_path"].startswith("/Workspace/Shared/")
+    # The deploying principal's home: /Workspace/Shared would be writable by every user.
+    for target in ("staging", "prod", "test"):
+        root_path = targets[target]["workspace"]["root_path"]
+        assert root_path.startswith("/Workspace/Users/${workspace.current_user.userName}/")
     assert load_bundle(rendered["defaults"], "dev", {}).mode == "development"
     assert load_bundle(rendered["defaults"], "prod", {}).variables["service_principal_id"]

@@ -19,15 +19,22 @@ from tests.template.helpers import REPO
 CLI = shutil.which("databricks")
 pytestmark = pytest.mark.skipif(
     CLI is None,
-    reason="the Databricks CLI is not on PATH (go install github.com/databricks/cli@v1.13.0)",
+    reason="the Databricks CLI is not on PATH (make databricks-cli builds it; needs Go)",
 )
 USER = "validator@example.com"
 
 
+SERVICE_PRINCIPAL = "00000000-0000-0000-0000-000000000000"  # the template's default answer
+
+
 class StubWorkspace(BaseHTTPRequestHandler):
-    """Just enough of a workspace for `bundle validate`; anything else is a 404 to see."""
+    """Just enough of a workspace for `bundle validate`; anything else is a 404 to see.
+
+    ``identity`` is who the token belongs to: a person, or (a UUID) the service principal
+    CD deploys with. The bundle folder is that identity's home, which it manages."""
 
     calls: list[str] = []
+    identity = USER
 
     def _answer(self, status: int, body: dict[str, object]) -> None:
         payload = json.dumps(body).encode()
@@ -43,11 +50,18 @@ class StubWorkspace(BaseHTTPRequestHandler):
         if path == "/.well-known/databricks-config":
             self._answer(404, {"error_code": "NOT_FOUND", "message": "no host metadata"})
         elif path == "/api/2.0/preview/scim/v2/Me":
-            self._answer(
-                200, {"id": "1", "userName": USER, "displayName": "Validator", "active": True}
-            )
+            me = {"id": "1", "userName": self.identity, "displayName": "Validator", "active": True}
+            self._answer(200, me)
         elif path == "/api/2.0/workspace/get-status":
             self._answer(200, {"object_type": "DIRECTORY", "path": "/", "object_id": 1})
+        elif path == "/api/2.0/permissions/directories/1":
+            kind = "user_name" if "@" in self.identity else "service_principal_name"
+            manage = [{"permission_level": "CAN_MANAGE", "inherited": False}]
+            admins = [{"permission_level": "CAN_MANAGE", "inherited": True}]
+            acl = [{kind: self.identity, "all_permissions": manage}]
+            acl.append({"group_name": "admins", "all_permissions": admins})
+            body = {"object_id": "/directories/1", "object_type": "directory"}
+            self._answer(200, {**body, "access_control_list": acl})
         else:
             self._answer(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": path})
 
@@ -93,16 +107,65 @@ def validate(bundle: Path, target: str, host: str, home: Path) -> subprocess.Com
     )
 
 
+# Renders whose targets name no workspace host: a host in databricks.yml wins over
+# DATABRICKS_HOST, and no real workspace is reachable from here.
+RENDERS_WITHOUT_HOSTS = [
+    "defaults",
+    "azure-clusters-regression-lean",
+    "aws-clusters-everything-off",
+]
+CASES = [("root", target) for target in ("dev", "staging", "prod")] + [
+    (render, target) for render in RENDERS_WITHOUT_HOSTS for target in ("dev", "staging", "prod", "test")
+]  # fmt: skip
+
+
+def diagnostics(stderr: str) -> list[str]:
+    """The CLI's warnings, errors and recommendations (the stub's missing host metadata
+    gives a log line of its own, "Warn: [hostmetadata]", which is not one)."""
+    return [
+        line
+        for line in stderr.splitlines()
+        if line.startswith(("Warning:", "Error:", "Recommendation:"))
+    ]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("target", ["dev", "staging", "prod"])
-@pytest.mark.parametrize("which", ["root", "default render"])
-def test_bundle_validate_passes(
+@pytest.mark.parametrize(("which", "target"), CASES)
+def test_bundle_validate_passes_without_diagnostics(
     rendered: dict[str, Path], workspace: str, tmp_path: Path, which: str, target: str
 ) -> None:
-    bundle = REPO if which == "root" else rendered["defaults"]
+    from databricks_mlops.runner import load_bundle
+
+    # The CLI writes its cache (.databricks/) into the bundle: a render is validated in a
+    # copy, so the session's shared renders stay as generated. The repository ignores it.
+    bundle = REPO if which == "root" else Path(shutil.copytree(rendered[which], tmp_path / which))
+    # A generated project's shared targets are deployed by CD as its service principal;
+    # the root bundle's by whoever runs the CLI (so production mode's checks see a person).
+    shared_target = which != "root" and target != "dev"
+    StubWorkspace.identity = SERVICE_PRINCIPAL if shared_target else USER
     done = validate(bundle, target, workspace, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert diagnostics(done.stderr) == [], done.stderr
     resolved = json.loads(done.stdout)
     assert resolved["bundle"]["target"] == target
-    assert resolved["resources"]["jobs"], "no jobs in the validated bundle"
+    # The CLI and the local runner read the same jobs out of the bundle.
+    assert set(resolved["resources"]["jobs"]) == set(load_bundle(bundle, target, {}).jobs)
+    root_path = resolved["workspace"]["root_path"]
+    assert root_path.startswith(f"/Workspace/Users/{StubWorkspace.identity}/.bundle/"), root_path
     assert "GET /api/2.0/preview/scim/v2/Me" in StubWorkspace.calls
+
+
+@pytest.mark.slow
+def test_bundle_validate_reports_a_broken_bundle(workspace: str, tmp_path: Path) -> None:
+    """The check can fail: a reference to a variable that is not declared is an error."""
+    bundle = tmp_path / "broken"
+    bundle.mkdir()
+    (bundle / "databricks.yml").write_text(
+        "bundle:\n  name: broken\n"
+        "resources:\n  jobs:\n    nightly:\n      name: nightly ${var.not_declared}\n",
+        encoding="utf-8",
+    )
+    StubWorkspace.identity = USER
+    done = validate(bundle, "default", workspace, tmp_path / "home")
+    assert done.returncode != 0
+    assert "reference does not exist: ${var.not_declared}" in done.stdout + done.stderr
