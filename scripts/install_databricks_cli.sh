@@ -19,6 +19,10 @@ if [ -x "$target/databricks" ]; then
   echo "Databricks CLI $version: $target/databricks (cached)"
   exit 0
 fi
+# Go's own installer puts it in /usr/local/go, which is not always on PATH.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+  export PATH="/usr/local/go/bin:$PATH"
+fi
 if ! command -v go >/dev/null 2>&1; then
   echo "go is not installed: the Databricks CLI is not built, and its tests will be skipped" >&2
   exit 1
