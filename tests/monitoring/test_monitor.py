@@ -33,6 +33,7 @@ from databricks_mlops.utils.auth import WorkspaceConfig
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = "main.monitor_api"
 MODEL = f"{SCHEMA}.churn_model"
+OWNER = "monitor-owner@example.com"  # who the token belongs to (SCIM Me)
 FEATURES = ["tenure", "monthly_charges", "contract_type"]
 
 
@@ -157,6 +158,7 @@ class RecordingWorkspace:
         self.statement_error: str | None = None
         routes: list[tuple[str, re.Pattern[str], Route]] = [
             ("POST", re.compile(r"/api/2\.0/workspace/(mkdirs|import)$"), lambda r: (200, {})),
+            ("GET", re.compile(r"/api/2\.0/preview/scim/v2/Me$"), lambda r: (200, {"userName": OWNER})),
             ("GET", re.compile(r"/api/2\.2/jobs/list$"), self._list_jobs),
             ("POST", re.compile(r"/api/2\.2/jobs/create$"), self._create_job),
             ("GET", re.compile(r"/api/2\.2/jobs/get$"), self._get_job),
@@ -292,7 +294,7 @@ def test_setup_creates_the_job_then_the_quality_monitor_once_the_table_exists(
     assert job.created and job.job_id == "1000"
     assert job.quality_monitor is None
     assert "quality monitor deferred" in job.notes[0]
-    assert job.config_path == f"/Workspace/Shared/.mlops/monitoring/{MODEL}.yml"
+    assert job.config_path == f"/Workspace/Users/{OWNER}/.mlops/monitoring/{MODEL}.yml"
     created = workspace.calls("POST", "/jobs/create")[0]["body"]
     assert created["name"] == f"model_monitoring-{MODEL}"
     assert created["schedule"] == {
@@ -316,6 +318,7 @@ def test_setup_creates_the_job_then_the_quality_monitor_once_the_table_exists(
     assert again.quality_monitor == f"{SCHEMA}.inference_log"
     profile = workspace.calls("POST", "/monitor")[0]["body"]
     assert profile["output_schema_name"] == SCHEMA
+    assert profile["assets_dir"] == f"/Workspace/Users/{OWNER}/.mlops/monitoring/{MODEL}"
     assert profile["inference_log"] == {
         "problem_type": "PROBLEM_TYPE_CLASSIFICATION",
         "timestamp_col": "scored_at",
@@ -409,9 +412,11 @@ def test_secret_channels_need_a_config_file_on_databricks(workspace: RecordingWo
     with pytest.raises(MonitoringSetupError, match="pass its workspace path"):
         remote_monitor(workspace).setup_monitoring(config)
     job = remote_monitor(workspace).setup_monitoring(
-        config, config_path="/Workspace/Shared/monitoring.yml", lakehouse_monitor=False
+        config,
+        config_path="/Workspace/Users/ml-team@example.com/monitoring.yml",
+        lakehouse_monitor=False,
     )
-    assert job.config_path == "/Workspace/Shared/monitoring.yml"
+    assert job.config_path == "/Workspace/Users/ml-team@example.com/monitoring.yml"
     assert not workspace.calls("POST", "/workspace/import")
 
 

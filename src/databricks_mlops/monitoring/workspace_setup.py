@@ -120,6 +120,14 @@ def retraining_tasks(retrain_job_id: int) -> list[Any]:
     ]
 
 
+def monitoring_folder(client: WorkspaceClient) -> str:
+    """The caller's own folder for what monitoring keeps in the workspace. The job reads
+    its config from here every run: under /Workspace/Shared any user could rewrite the
+    thresholds or the alert recipients."""
+    user_name = client.current_user.me().user_name
+    return f"/Workspace/Users/{user_name}/.mlops/monitoring"
+
+
 def upload_config(client: WorkspaceClient, config: MonitoringConfig) -> str:
     import yaml
     from databricks.sdk.service.workspace import ImportFormat
@@ -134,7 +142,7 @@ def upload_config(client: WorkspaceClient, config: MonitoringConfig) -> str:
             "upload a YAML that reads them from ${VARIABLES} and pass its workspace path "
             "as setup_monitoring(config, config_path=...)"
         )
-    folder = "/Workspace/Shared/.mlops/monitoring"
+    folder = monitoring_folder(client)
     path = f"{folder}/{safe_name(config.model_name)}.yml"
     text = yaml.safe_dump(config.model_dump(mode="json", exclude_none=True), sort_keys=False)
     client.workspace.mkdirs(folder)
@@ -228,7 +236,7 @@ def quality_monitor(
     client.quality_monitors.create(
         table_name=table,
         output_schema_name=f"{catalog_name}.{schema}",
-        assets_dir=f"/Workspace/Shared/.mlops/monitoring/{safe_name(config.model_name)}",
+        assets_dir=f"{monitoring_folder(client)}/{safe_name(config.model_name)}",
         inference_log=catalog.MonitorInferenceLog(
             problem_type=problem,
             timestamp_col=config.timestamp_column,
