@@ -199,3 +199,14 @@ def test_object_columns_of_strings_are_converted_to_arrow_and_typed_by_it() -> N
     assert [r.failed_count for r in result.rule_results] == [1, 4, 2]
     with pytest.raises(ExpressionError, match="unsupported column type"):
         validate_pandas(df, [ValidationRule(name="m", condition="mixed == 'a'")])
+
+
+def test_a_rule_naming_a_duplicated_pandas_column_is_a_clear_error() -> None:
+    from databricks_mlops.models.validation import ValidationRule
+    from databricks_mlops.validation.pandas_engine import validate_pandas
+
+    df = pd.DataFrame([[1, "a", "b"]], columns=["x", "s", "s"])
+    with pytest.raises(MLOpsError, match="more than one column named 's'"):
+        validate_pandas(df, [ValidationRule(name="r", condition="s == 'a'")])
+    # Duplicates no rule names are no obstacle.
+    assert validate_pandas(df, [ValidationRule(name="r", condition="x > 0")]).passed

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from databricks_mlops.errors import MLOpsError
 from databricks_mlops.expressions import evaluate_pandas, referenced_names, schema_from_pandas
 from databricks_mlops.expressions.pandas_backend import FrameCache, cache_object_strings
 from databricks_mlops.models.validation import ValidationRule
@@ -20,6 +21,7 @@ def validate_pandas(
     from databricks_mlops.validation.rules import prepare_rules
 
     started = time.perf_counter()
+    _reject_ambiguous_columns(df, referenced_names(r.condition for r in rules))
     typed = referenced_names((r.condition for r in rules), typed_only=True)
     columns = FrameCache()  # each column converted (and its NULLs found) once for all rules
     # Object columns of strings become Arrow strings up front; the conversion types them,
@@ -53,6 +55,17 @@ def validate_pandas(
         engine="pandas",
         duration_seconds=time.perf_counter() - started,
     )
+
+
+def _reject_ambiguous_columns(df: pd.DataFrame, referenced: set[str]) -> None:
+    """pandas allows two columns of one name; a rule naming it could mean either."""
+    duplicated = sorted({str(name) for name in df.columns[df.columns.duplicated()]} & referenced)
+    if duplicated:
+        names = ", ".join(repr(name) for name in duplicated)
+        raise MLOpsError(
+            f"the DataFrame has more than one column named {names}: a rule cannot tell them "
+            "apart; rename or drop the duplicates before validating"
+        )
 
 
 def _is_missing(value: Any) -> bool:
