@@ -237,3 +237,87 @@ def test_missing_inputs_are_clear_errors(runtime: Runtime, reference: str) -> No
         run_monitoring(runtime, config(f"{SCHEMA}.gone", f"{SCHEMA}.steady_log"))
     with pytest.raises(ConfigError, match="set inference_table"):
         run_monitoring(runtime, MonitoringConfig(model_name="m", metrics=["accuracy"]))
+
+
+def payload_rows(frame: pd.DataFrame, request_time: datetime) -> list[dict[str, Any]]:
+    """``frame`` as a serving endpoint's AI Gateway inference table logs it: requests of
+    40 rows in the three body shapes, the predictions in each response; plus a failed
+    request, a body in no known shape and an answer with one prediction too few."""
+
+    def cell(value: Any) -> Any:
+        return None if pd.isna(value) else value.item() if hasattr(value, "item") else value
+
+    rows: list[dict[str, Any]] = []
+    shapes = ["dataframe_split", "dataframe_records", "instances"]
+    for number, start in enumerate(range(0, len(frame), 40)):
+        part = frame.iloc[start : start + 40]
+        records = [{k: cell(v) for k, v in r.items()} for r in part[FEATURES].to_dict("records")]
+        shape = shapes[number % 3]
+        body: dict[str, Any] = (
+            {shape: {"columns": FEATURES, "data": [list(r.values()) for r in records]}}
+            if shape == "dataframe_split"
+            else {shape: records}
+        )
+        answer = {"predictions": [cell(p) for p in part["prediction"]]}
+        rows.append(payload_row(number, request_time, 200, body, answer))
+    first = [{k: cell(v) for k, v in frame[FEATURES].iloc[0].items()}]
+    rows.append(payload_row(900, request_time, 500, {"dataframe_records": first}, {}))
+    rows.append(payload_row(901, request_time, 200, {"tensor": [[1, 2]]}, {"predictions": [1]}))
+    rows.append(payload_row(902, request_time, 200, {"instances": first * 2}, {"predictions": [1]}))
+    return rows
+
+
+def payload_row(
+    number: int, request_time: datetime, status: int, body: object, answer: object
+) -> dict[str, Any]:
+    return {
+        "databricks_request_id": f"req-{number}",
+        "client_request_id": None,
+        "request_date": request_time.date(),
+        "request_time": request_time,
+        "status_code": status,
+        "sampling_fraction": 1.0,
+        "execution_duration_ms": 12,
+        "request": json.dumps(body),
+        "response": json.dumps(answer),
+        "served_entity_id": "entity-7",
+        "requester": "app@example.com",
+    }
+
+
+def test_a_serving_inference_table_is_monitored_like_the_batch_log(
+    spark: SparkSession, runtime: Runtime, reference: str
+) -> None:
+    """The same scored rows, logged by batch inference or by the serving endpoint's AI
+    Gateway inference table, give the same window and the same drift statistics."""
+    scored_at = datetime(2024, 7, 5, 8)
+    frame = inference_log("current", 11, scored_at)
+    batch_log, payload_log = f"{SCHEMA}.batch_log_11", f"{SCHEMA}.churn_endpoint_payload"
+    write_table(spark, runtime, frame, batch_log)
+    runtime.save_table(
+        spark.createDataFrame(pd.DataFrame(payload_rows(frame, scored_at)))
+        .write.format("delta")
+        .mode("overwrite"),
+        payload_log,
+    )
+
+    from_batch = run_monitoring(runtime, config(reference, batch_log))
+    from_serving = run_monitoring(runtime, config(reference, payload_log))
+
+    assert from_serving.current_rows == from_batch.current_rows == len(frame)
+    assert from_serving.window_id == from_batch.window_id
+    assert from_serving.model_version == "entity-7"
+    assert from_batch.drift is not None and from_serving.drift is not None
+    by_feature = {(d.feature, d.method): d for d in from_batch.drift.features}
+    assert len(from_serving.drift.features) == len(FEATURES)
+    for drift in from_serving.drift.features:
+        same = by_feature[(drift.feature, drift.method)]
+        assert drift.kind == same.kind
+        assert drift.score == pytest.approx(same.score, abs=1e-12)
+        assert drift.p_value == pytest.approx(same.p_value, rel=1e-9)
+    assert from_serving.drift_detected
+    notes = " ".join(from_serving.notes)
+    requests = -(-len(frame) // 40) + 3  # the frame's requests and the three bad ones
+    assert f"read {requests} requests from the serving inference table" in notes
+    assert "left out: 1 failed (HTTP status other than 200), 2 unreadable" in notes
+    assert "performance skipped: the inference log has no label column 'churn'" in notes

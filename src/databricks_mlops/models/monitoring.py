@@ -119,7 +119,11 @@ class MonitoringConfig(StrictModel):
     schedule: str | None = Field(None, description="Cron expression for the monitoring job.")
     # --- Where one monitoring run reads and writes (beyond the seed's table) ---------
     inference_table: str | None = Field(
-        None, description="The batch inference log (table or path) the current window comes from."
+        None,
+        description=(
+            "The batch inference log (table or path) the current window comes from, or a "
+            "serving endpoint's AI Gateway inference table (`<endpoint>_payload`)."
+        ),
     )
     model_type: Literal["classification", "regression"] = "classification"
     prediction_column: str = "prediction"

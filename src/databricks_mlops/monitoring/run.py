@@ -34,6 +34,7 @@ from databricks_mlops.monitoring.metrics_table import (
     recent_rows,
     write_metrics,
 )
+from databricks_mlops.monitoring.payload_log import align_types, is_payload_table, unpack_payload
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -200,6 +201,17 @@ def _drift_features(
     return features, notes
 
 
+def _logged_inputs(config: MonitoringConfig) -> list[str]:
+    """The columns to read out of a serving inference table's request bodies (and the
+    prediction out of its responses)."""
+    drift = config.data_drift_detection
+    names = [
+        *(drift.features if drift else []),
+        *((drift.categorical_features or []) if drift else []),
+    ]
+    return [*dict.fromkeys(names), config.prediction_column]
+
+
 def _model_version(current: DataFrame, column: str) -> str | None:
     if column not in current.columns:
         return None
@@ -228,24 +240,39 @@ def run_monitoring(
             f"the inference log {config.inference_table} does not exist yet: run batch "
             "inference (mlops-score) first, or fix inference_table in the monitoring config"
         )
+    notes: list[str] = []
     log = runtime.read_delta(config.inference_table)
+    from_payload = is_payload_table(log)
+    if from_payload:
+        # A serving endpoint's inference table: one row per request, bodies as JSON.
+        unpacked = unpack_payload(
+            log,
+            _logged_inputs(config),
+            timestamp_column=config.timestamp_column,
+            prediction_column=config.prediction_column,
+            model_version_column=config.model_version_column,
+        )
+        log = unpacked.frame
+        notes += unpacked.notes
     window = select_window(log, config, run_at, window_end)
     if window.rows == 0:
         raise MonitoringInputError(
             f"no rows of {config.inference_table} in window {window.window_id} "
             f"({config.timestamp_column}); nothing to monitor"
         )
-    notes: list[str] = []
     drift_result = None
     reference_rows = None
     drift_config = config.data_drift_detection
     if drift_config is not None:
         reference = read_reference(runtime, drift_config)
-        features, feature_notes = _drift_features(config, drift_config, reference, window.frame)
+        current = window.frame
+        if from_payload:
+            current = align_types(current, reference, [*_logged_inputs(config)])
+        features, feature_notes = _drift_features(config, drift_config, reference, current)
         notes += feature_notes
         drift_result = compute_drift(
             reference,
-            window.frame,
+            current,
             drift_config,
             features=features,
             categorical=drift_config.categorical_features,
