@@ -8,7 +8,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: setup test lint bundle demo docs docs-check clean databricks-cli
+.PHONY: setup test lint bundle demo docs docs-check clean databricks-cli actionlint
 
 # pip refuses --user installs on PEP 668 systems without the override; try plain first.
 $(UV):
@@ -30,8 +30,17 @@ databricks-cli:
 	@DATABRICKS_CLI_VERSION=$(DATABRICKS_CLI_VERSION) DATABRICKS_CLI_DIR="$(DATABRICKS_CLI_DIR)" \
 	  scripts/install_databricks_cli.sh || echo "Databricks CLI not built: its tests will be skipped"
 
-test: setup databricks-cli
-	PATH="$(DATABRICKS_CLI_DIR):$$PATH" $(RUN) pytest
+# actionlint for the generated projects' GitHub workflows, the same way (Go).
+ACTIONLINT_VERSION ?= 1.7.12
+ACTIONLINT_DIR ?= $(HOME)/.cache/databricks-mlops/actionlint-$(ACTIONLINT_VERSION)
+
+actionlint:
+	@test -x "$(ACTIONLINT_DIR)/actionlint" || GOBIN="$(ACTIONLINT_DIR)" PATH="$$PATH:/usr/local/go/bin" \
+	  go install github.com/rhysd/actionlint/cmd/actionlint@v$(ACTIONLINT_VERSION) \
+	  || echo "actionlint not built: the workflow lint test will be skipped"
+
+test: setup databricks-cli actionlint
+	PATH="$(DATABRICKS_CLI_DIR):$(ACTIONLINT_DIR):$$PATH" $(RUN) pytest
 
 lint: setup
 	$(RUN) ruff check src tests
