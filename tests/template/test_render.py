@@ -149,9 +149,7 @@ def test_generated_python_is_lint_clean(rendered: dict[str, Path], name: str) ->
 def test_workflows_pass_actionlint(rendered: dict[str, Path], name: str) -> None:
     actionlint = shutil.which("actionlint") or "/root/go/bin/actionlint"
     if not Path(actionlint).is_file():
-        pytest.skip(
-            "actionlint is not installed (make actionlint builds it; needs Go)"
-        )
+        pytest.skip("actionlint is not installed (make actionlint builds it; needs Go)")
     workflows = sorted((rendered[name] / ".github" / "workflows").glob("*.yml"))
     assert [w.name for w in workflows] == ["cd-prod.yml", "cd-staging.yml", "ci.yml"]
     done = subprocess.run([actionlint, *map(str, workflows)], capture_output=True, text=True)
