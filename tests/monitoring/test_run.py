@@ -242,7 +242,8 @@ def test_missing_inputs_are_clear_errors(runtime: Runtime, reference: str) -> No
 def payload_rows(frame: pd.DataFrame, request_time: datetime) -> list[dict[str, Any]]:
     """``frame`` as a serving endpoint's AI Gateway inference table logs it: requests of
     40 rows in the three body shapes, the predictions in each response; plus a failed
-    request, a body in no known shape and an answer with one prediction too few."""
+    request, a body in no known shape, an answer with one prediction too few, a row
+    shorter than its column list and a repeated column name."""
 
     def cell(value: Any) -> Any:
         return None if pd.isna(value) else value.item() if hasattr(value, "item") else value
@@ -264,6 +265,10 @@ def payload_rows(frame: pd.DataFrame, request_time: datetime) -> list[dict[str, 
     rows.append(payload_row(900, request_time, 500, {"dataframe_records": first}, {}))
     rows.append(payload_row(901, request_time, 200, {"tensor": [[1, 2]]}, {"predictions": [1]}))
     rows.append(payload_row(902, request_time, 200, {"instances": first * 2}, {"predictions": [1]}))
+    short_row = {"dataframe_split": {"columns": FEATURES, "data": [[1, 2.0]]}}
+    rows.append(payload_row(903, request_time, 200, short_row, {"predictions": [1]}))
+    repeated = {"dataframe_split": {"columns": ["tenure", "tenure"], "data": [[1, 2]]}}
+    rows.append(payload_row(904, request_time, 200, repeated, {"predictions": [1]}))
     return rows
 
 
@@ -317,7 +322,7 @@ def test_a_serving_inference_table_is_monitored_like_the_batch_log(
         assert drift.p_value == pytest.approx(same.p_value, rel=1e-9)
     assert from_serving.drift_detected
     notes = " ".join(from_serving.notes)
-    requests = -(-len(frame) // 40) + 3  # the frame's requests and the three bad ones
+    requests = -(-len(frame) // 40) + 5  # the frame's requests and the five bad ones
     assert f"read {requests} requests from the serving inference table" in notes
-    assert "left out: 1 failed (HTTP status other than 200), 2 unreadable" in notes
+    assert "left out: 1 failed (HTTP status other than 200), 4 unreadable" in notes
     assert "performance skipped: the inference log has no label column 'churn'" in notes

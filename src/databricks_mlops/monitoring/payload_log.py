@@ -64,8 +64,16 @@ def unpack_payload(
 
     request = F.from_json(F.col("request"), _REQUEST_SCHEMA)
     split = request["dataframe_split"]
-    # dataframe_split's rows as records: one map per row, keyed by the column names.
-    split_records = F.transform(split["data"], lambda row: F.map_from_arrays(split["columns"], row))
+    names = split["columns"]
+    # dataframe_split's rows as records: one map per row, keyed by the column names. A
+    # row of another length or a repeated name would make map_from_arrays fail the whole
+    # job, so such a request is unreadable (NULL) instead.
+    well_formed = (F.size(F.array_distinct(names)) == F.size(names)) & F.forall(
+        split["data"], lambda row: F.size(row) == F.size(names)
+    )
+    split_records = F.when(
+        well_formed, F.transform(split["data"], lambda row: F.map_from_arrays(names, row))
+    )
     records = F.coalesce(
         split_records, request["dataframe_records"], request["instances"], request["inputs"]
     )
