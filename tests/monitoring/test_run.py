@@ -299,8 +299,11 @@ def test_a_serving_inference_table_is_monitored_like_the_batch_log(
     frame = inference_log("current", 11, scored_at)
     batch_log, payload_log = f"{SCHEMA}.batch_log_11", f"{SCHEMA}.churn_endpoint_payload"
     write_table(spark, runtime, frame, batch_log)
+    # An earlier day's requests too: the window (the last batch) leaves them out, and so
+    # does the note's count.
+    earlier = payload_rows(frame.iloc[:80], datetime(2024, 7, 4, 8))
     runtime.save_table(
-        spark.createDataFrame(pd.DataFrame(payload_rows(frame, scored_at)))
+        spark.createDataFrame(pd.DataFrame(earlier + payload_rows(frame, scored_at)))
         .write.format("delta")
         .mode("overwrite"),
         payload_log,

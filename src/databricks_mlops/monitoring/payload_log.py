@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
 
 # Columns every AI Gateway (and legacy auto-capture) inference table has.
 PAYLOAD_COLUMNS = frozenset({"request", "response", "request_time", "status_code"})
@@ -40,10 +40,11 @@ _RESPONSE_SCHEMA = "struct<predictions: array<string>>"
 
 @dataclass(frozen=True)
 class UnpackedPayload:
-    """The inference log view of a payload table and what it had to leave out."""
+    """The inference log view of a payload table (``frame``), and its requests parsed,
+    one row each, to count what had to be left out (``requests``)."""
 
     frame: DataFrame
-    notes: list[str]
+    requests: DataFrame
 
 
 def is_payload_table(frame: DataFrame) -> bool:
@@ -62,9 +63,21 @@ def unpack_payload(
     record lacks one), the matching prediction, the request's time and served entity."""
     from pyspark.sql import functions as F
 
-    request = F.from_json(F.col("request"), _REQUEST_SCHEMA)
-    split = request["dataframe_split"]
-    names = split["columns"]
+    entity = (
+        F.col("served_entity_id").cast("string")
+        if "served_entity_id" in payload.columns
+        else F.lit(None).cast("string")
+    )
+    # The bodies are parsed once, in a projection of their own: the expressions below
+    # use them many times, and Spark does not inline an expensive one into each use.
+    bodies = payload.select(
+        F.col("request_time").alias(timestamp_column),
+        entity.alias(model_version_column),
+        F.coalesce(F.col("status_code") == 200, F.lit(False)).alias("ok"),
+        F.from_json(F.col("request"), _REQUEST_SCHEMA).alias("body"),
+        F.from_json(F.col("response"), _RESPONSE_SCHEMA)["predictions"].alias("predictions"),
+    )
+    split, names = F.col("body.dataframe_split"), F.col("body.dataframe_split.columns")
     # dataframe_split's rows as records: one map per row, keyed by the column names. A
     # row of another length or a repeated name would make map_from_arrays fail the whole
     # job, so such a request is unreadable (NULL) instead.
@@ -75,37 +88,21 @@ def unpack_payload(
         well_formed, F.transform(split["data"], lambda row: F.map_from_arrays(names, row))
     )
     records = F.coalesce(
-        split_records, request["dataframe_records"], request["instances"], request["inputs"]
+        split_records,
+        F.col("body.dataframe_records"),
+        F.col("body.instances"),
+        F.col("body.inputs"),
     )
-    predictions = F.from_json(F.col("response"), _RESPONSE_SCHEMA)["predictions"]
-    entity = (
-        F.col("served_entity_id").cast("string")
-        if "served_entity_id" in payload.columns
-        else F.lit(None).cast("string")
+    parsed = bodies.select(
+        timestamp_column, model_version_column, "ok", "predictions", records.alias("records")
     )
-    parsed = payload.select(
-        F.col("request_time").alias(timestamp_column),
-        entity.alias(model_version_column),
-        (F.col("status_code") == 200).alias("ok"),
-        records.alias("records"),
-        predictions.alias("predictions"),
+    # Readable: a body in a known shape, and one prediction per input (NULL sizes: no).
+    readable = F.coalesce(
+        F.col("records").isNotNull() & (F.size("predictions") == F.size("records")),
+        F.lit(False),
     )
-    usable = (
-        F.col("ok") & F.col("records").isNotNull() & (F.size("predictions") == F.size("records"))
-    )
-    counts = parsed.agg(
-        F.count(F.lit(1)).alias("requests"),
-        F.sum(F.when(~F.col("ok"), 1).otherwise(0)).alias("failed"),
-        F.sum(F.when(F.col("ok") & ~usable, 1).otherwise(0)).alias("unreadable"),
-    ).first()
-    assert counts is not None  # a global aggregation always returns one row
-    notes = [
-        f"read {counts['requests']} requests from the serving inference table; left out: "
-        f"{counts['failed'] or 0} failed (HTTP status other than 200), "
-        f"{counts['unreadable'] or 0} unreadable (a body in no known shape, or not one "
-        "prediction per input)"
-    ]
-    rows = parsed.where(usable).select(
+    parsed = parsed.withColumn("readable", readable)
+    rows = parsed.where(F.col("ok") & F.col("readable")).select(
         timestamp_column,
         model_version_column,
         F.posexplode("records").alias("position", "record"),
@@ -118,7 +115,27 @@ def unpack_payload(
         *[F.col("record").getItem(name).alias(name) for name in wanted],
         F.element_at("predictions", F.col("position") + 1).alias(prediction_column),
     )
-    return UnpackedPayload(frame, notes)
+    return UnpackedPayload(frame, parsed)
+
+
+def request_counts(unpacked: UnpackedPayload, window: Column | None) -> str:
+    """A note on the requests of the window: how many, and how many were left out. One
+    aggregation over the window's requests only (the table holds every request ever)."""
+    from pyspark.sql import functions as F
+
+    requests = unpacked.requests if window is None else unpacked.requests.where(window)
+    counts = requests.agg(
+        F.count(F.lit(1)).alias("requests"),
+        F.sum(F.when(~F.col("ok"), 1).otherwise(0)).alias("failed"),
+        F.sum(F.when(F.col("ok") & ~F.col("readable"), 1).otherwise(0)).alias("unreadable"),
+    ).first()
+    assert counts is not None  # a global aggregation always returns one row
+    return (
+        f"read {counts['requests']} requests from the serving inference table; left out: "
+        f"{counts['failed'] or 0} failed (HTTP status other than 200), "
+        f"{counts['unreadable'] or 0} unreadable (a body in no known shape, or not one "
+        "prediction per input)"
+    )
 
 
 def align_types(frame: DataFrame, reference: DataFrame, columns: Iterable[str]) -> DataFrame:

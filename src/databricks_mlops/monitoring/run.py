@@ -34,10 +34,15 @@ from databricks_mlops.monitoring.metrics_table import (
     recent_rows,
     write_metrics,
 )
-from databricks_mlops.monitoring.payload_log import align_types, is_payload_table, unpack_payload
+from databricks_mlops.monitoring.payload_log import (
+    align_types,
+    is_payload_table,
+    request_counts,
+    unpack_payload,
+)
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
 
     from databricks_mlops.monitoring.alerts import AlertOutcome, Breach
     from databricks_mlops.monitoring.drift import DriftResult
@@ -96,6 +101,8 @@ class Window:
     start: datetime | None
     end: datetime | None
     rows: int
+    # The filter that picked the window's rows out of the log (None: every row).
+    condition: Column | None = None
 
 
 def safe_name(name: str) -> str:
@@ -131,9 +138,10 @@ def select_window(
         stamp = None if latest is None else latest["t"]
         if stamp is None:
             raise MonitoringInputError(f"the inference log {config.inference_table} is empty")
-        frame = log.where(ts == F.lit(stamp))
+        condition = ts == F.lit(stamp)
+        frame = log.where(condition)
         rows = frame.count()
-        return Window(frame, f"last_batch@{stamp.isoformat()}", stamp, stamp, rows)
+        return Window(frame, f"last_batch@{stamp.isoformat()}", stamp, stamp, rows, condition)
     if config.window == "all":
         stats = log.agg(F.min(ts).alias("lo"), F.max(ts).alias("hi"), F.count(F.lit(1)).alias("n"))
         row = stats.first()
@@ -144,9 +152,10 @@ def select_window(
     end = naive(window_end or run_at)
     assert end is not None
     start = end - timedelta(seconds=seconds)
-    frame = log.where((ts >= F.lit(start)) & (ts < F.lit(end)))
+    condition = (ts >= F.lit(start)) & (ts < F.lit(end))
+    frame = log.where(condition)
     rows = frame.count()
-    return Window(frame, f"{start.isoformat()}/{end.isoformat()}", start, end, rows)
+    return Window(frame, f"{start.isoformat()}/{end.isoformat()}", start, end, rows, condition)
 
 
 def read_reference(runtime: Runtime, drift: DriftConfig) -> DataFrame:
@@ -242,8 +251,8 @@ def run_monitoring(
         )
     notes: list[str] = []
     log = runtime.read_delta(config.inference_table)
-    from_payload = is_payload_table(log)
-    if from_payload:
+    unpacked = None
+    if is_payload_table(log):
         # A serving endpoint's inference table: one row per request, bodies as JSON.
         unpacked = unpack_payload(
             log,
@@ -253,8 +262,9 @@ def run_monitoring(
             model_version_column=config.model_version_column,
         )
         log = unpacked.frame
-        notes += unpacked.notes
     window = select_window(log, config, run_at, window_end)
+    if unpacked is not None:
+        notes.append(request_counts(unpacked, window.condition))
     if window.rows == 0:
         raise MonitoringInputError(
             f"no rows of {config.inference_table} in window {window.window_id} "
@@ -266,8 +276,8 @@ def run_monitoring(
     if drift_config is not None:
         reference = read_reference(runtime, drift_config)
         current = window.frame
-        if from_payload:
-            current = align_types(current, reference, [*_logged_inputs(config)])
+        if unpacked is not None:
+            current = align_types(current, reference, _logged_inputs(config))
         features, feature_notes = _drift_features(config, drift_config, reference, current)
         notes += feature_notes
         drift_result = compute_drift(
