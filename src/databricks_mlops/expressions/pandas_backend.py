@@ -85,13 +85,20 @@ def evaluate_pandas(
     return _python_scalar(result)
 
 
-def _arrow_strings(series: pd.Series) -> pd.Series:
-    """Object column of str/None -> Arrow strings, converted by pyarrow in C (pandas'
-    own astype re-checks every value in Python first)."""
+def _arrow_strings(series: pd.Series) -> pd.Series | None:
+    """An object column of strings (or NULL) as Arrow strings, converted by pyarrow in C
+    (pandas' own astype re-checks every value in Python first); ``None`` when it holds
+    anything else (numbers, bytes, mixed values) or only NULLs. ``from_pandas``: None,
+    NaN, pd.NA and NaT are all NULL, as in pandas."""
     import pandas as pd
     import pyarrow as pa  # type: ignore[import-untyped]
 
-    array = pa.array(series.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    try:
+        array = pa.array(series.to_numpy(dtype=object), from_pandas=True)
+    except (TypeError, ValueError):  # ArrowTypeError, ArrowInvalid, bad UTF-8
+        return None
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return None
     return pd.Series(pd.arrays.ArrowStringArray(array), index=series.index, name=series.name)
 
 
@@ -104,28 +111,17 @@ def cache_object_strings(df: pd.DataFrame, names: Collection[str], cache: FrameC
     the same rules cost a typing scan, a null scan and per-value Python comparisons:
     together more than the conversion. Columns only null-checked are not worth it (a
     null scan is cheaper than converting), so ``names`` should be the typed references.
-    A column holding anything else (numbers, bytes, dates, mixed) is left for the
-    general path, which types it by inference.
+    A column holding anything else is left for the general path, which types it by
+    inference.
     """
-    import pandas as pd
-    import pyarrow as pa
-
     converted: set[str] = set()
     for name in names:
         if name not in df.columns or name in cache.columns or df[name].dtype != object:
             continue
-        series = df[name]
-        try:
-            # from_pandas: None, NaN, pd.NA and NaT are all NULL, as in pandas.
-            array = pa.array(series.to_numpy(dtype=object), from_pandas=True)
-        except (TypeError, ValueError):  # ArrowTypeError, ArrowInvalid, bad UTF-8
-            continue
-        if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
-            continue  # bytes, all NULL, ...: typed by the general path
-        cache.columns[name] = pd.Series(
-            pd.arrays.ArrowStringArray(array), index=series.index, name=series.name
-        )
-        converted.add(name)
+        strings = _arrow_strings(df[name])
+        if strings is not None:
+            cache.columns[name] = strings
+            converted.add(name)
     return converted
 
 
@@ -410,8 +406,8 @@ class _PandasEvaluator:
 
     def string_method(self, node: StringMethod) -> pd.Series:
         receiver = self.evaluate(node.receiver)
-        if receiver.dtype == object:
-            converted = _arrow_strings(receiver)
+        converted = _arrow_strings(receiver) if receiver.dtype == object else None
+        if converted is not None:
             if (
                 isinstance(node.receiver, ColumnRef)
                 and self.cache.get(node.receiver.name) is receiver

@@ -251,12 +251,12 @@ def run_monitoring(
         )
     notes: list[str] = []
     log = runtime.read_delta(config.inference_table)
-    unpacked = None
+    unpacked, logged_inputs = None, _logged_inputs(config)
     if is_payload_table(log):
         # A serving endpoint's inference table: one row per request, bodies as JSON.
         unpacked = unpack_payload(
             log,
-            _logged_inputs(config),
+            logged_inputs,
             timestamp_column=config.timestamp_column,
             prediction_column=config.prediction_column,
             model_version_column=config.model_version_column,
@@ -277,7 +277,7 @@ def run_monitoring(
         reference = read_reference(runtime, drift_config)
         current = window.frame
         if unpacked is not None:
-            current = align_types(current, reference, _logged_inputs(config))
+            current = align_types(current, reference, logged_inputs)
         features, feature_notes = _drift_features(config, drift_config, reference, current)
         notes += feature_notes
         drift_result = compute_drift(
