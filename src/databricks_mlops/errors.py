@@ -71,3 +71,12 @@ class ExpressionError(MLOpsError):
 
 class ValidationFailedError(MLOpsError):
     """Rules of severity ERROR failed on the data."""
+
+
+class ConcurrentWriteError(MLOpsError):
+    """Another run committed to the same Delta table first; re-running the task is safe.
+
+    ``retryable`` tells the local runner (and the reader) that this is a race, not a
+    deterministic failure: the same input succeeds once the other writer is done."""
+
+    retryable = True
