@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import ClassVar
 
 
 class MLOpsError(Exception):
-    """Base of every error the framework raises deliberately."""
+    """Base of every error the framework raises deliberately.
+
+    ``deterministic``: the same input fails the same way every time (a bad config, a
+    missing entry point, column names Delta cannot store), so retrying the task only
+    repeats the failure; the local runner does not retry these."""
+
+    deterministic: ClassVar[bool] = False
 
 
 class ConfigError(MLOpsError):
     """A configuration file or object is invalid (names file, line and field)."""
+
+    deterministic = True
 
 
 class BundleError(MLOpsError):
@@ -55,6 +64,8 @@ class ExpressionError(MLOpsError):
           ^^^^
     """
 
+    deterministic = True
+
     def __init__(self, message: str, expression: str, start: int, end: int | None = None) -> None:
         self.message = message
         self.expression = expression
@@ -79,4 +90,4 @@ class ConcurrentWriteError(MLOpsError):
     ``retryable`` tells the local runner (and the reader) that this is a race, not a
     deterministic failure: the same input succeeds once the other writer is done."""
 
-    retryable = True
+    retryable: ClassVar[bool] = True
