@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from databricks_mlops.models.base import StrictModel
+from databricks_mlops.models.cron import unix_to_quartz
 
 
 class ScheduleConfig(StrictModel):
@@ -16,24 +17,14 @@ class ScheduleConfig(StrictModel):
 
     @field_validator("cron")
     @classmethod
-    def _fields(cls, cron: str) -> str:
-        if len(cron.split()) not in (5, 6, 7):
-            raise ValueError(f"cron {cron!r} needs 5 (unix) or 6-7 (Quartz) fields")
+    def _convertible(cls, cron: str) -> str:
+        unix_to_quartz(cron)  # refuses what Databricks cannot schedule, at load time
         return cron
 
     @property
     def quartz(self) -> str:
         """The Quartz form Databricks job schedules require."""
-        fields = self.cron.split()
-        if len(fields) != 5:
-            return self.cron
-        minute, hour, day, month, weekday = fields
-        # Quartz wants exactly one of day-of-month / day-of-week to be '?'.
-        if weekday == "*":
-            weekday = "?"
-        elif day == "*":
-            day = "?"
-        return f"0 {minute} {hour} {day} {month} {weekday}"
+        return unix_to_quartz(self.cron)
 
 
 class NotificationConfig(StrictModel):

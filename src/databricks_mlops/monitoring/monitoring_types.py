@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from databricks_mlops.errors import MLOpsError
+from databricks_mlops.models.cron import unix_to_quartz
 from databricks_mlops.models.monitoring import MonitoringConfig
 
 LOCAL_JOB_ID = "local-job:model_monitoring"
@@ -102,33 +102,13 @@ def status_from_rows(model_name: str, rows: list[dict[str, Any]]) -> MonitoringS
 # --- schedules ------------------------------------------------------------------------
 
 
-def _quartz_day_of_week(field: str) -> str:
-    # Unix cron counts Sunday as 0 (or 7); Quartz as 1.
-    return re.sub(r"\d+", lambda m: str(int(m.group()) % 7 + 1), field)
-
-
 def quartz_schedule(config: MonitoringConfig) -> str:
     """The job's Quartz cron: ``schedule`` (unix or Quartz cron) or the interval."""
     if config.schedule:
-        fields = config.schedule.split()
-        if len(fields) in (6, 7):
-            return config.schedule  # already Quartz (seconds first)
-        if len(fields) != 5:
-            raise MonitoringSetupError(
-                f"schedule {config.schedule!r} is not a cron expression "
-                "(minute hour day-of-month month day-of-week, e.g. '0 */6 * * *')"
-            )
-        minute, hour, dom, month, dow = fields
-        if dow == "*":
-            dow = "?"
-        elif dom == "*":
-            dom, dow = "?", _quartz_day_of_week(dow)
-        else:
-            raise MonitoringSetupError(
-                f"schedule {config.schedule!r} restricts both day-of-month and day-of-week; "
-                "Databricks (Quartz) schedules allow only one of them"
-            )
-        return " ".join(["0", minute, hour, dom, month, dow])
+        try:
+            return unix_to_quartz(config.schedule)
+        except ValueError as exc:
+            raise MonitoringSetupError(f"schedule: {exc}") from exc
     minutes = config.monitoring_interval_minutes
     if minutes < 60 and 60 % minutes == 0:
         return f"0 0/{minutes} * * * ?"
