@@ -70,3 +70,34 @@ def test_every_reference_config_loads_with_its_schema(path: Path) -> None:
     variables = {"catalog": "main", "schema": "churn_dev", "experiment_name": "/Shared/x"}
     config = CONFIG_KINDS[kind].from_yaml(path, variables)
     assert "${" not in config.model_dump_json()  # every variable was resolved
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_deploy_creates_what_the_jobs_read_and_write(target: str) -> None:
+    """A fresh workspace has no schema, no raw volume and no experiment folder: the bundle
+    must declare each one a task names, or the first run fails (RESOURCE_DOES_NOT_EXIST)."""
+    from databricks_mlops.models.config import DataConfig
+
+    bundle = load_bundle(REPO, target, {})
+    resources = bundle.config["resources"]
+    schemas = {(s["catalog_name"], s["name"]) for s in resources.get("schemas", {}).values()}
+    volumes = {
+        (v["catalog_name"], v["schema_name"], v["name"])
+        for v in resources.get("volumes", {}).values()
+    }
+    experiments = {e["name"] for e in resources.get("experiments", {}).values()}
+
+    for job in bundle.jobs.values():
+        for task in job["tasks"]:
+            parameters = task.get("python_wheel_task", {}).get("named_parameters", {})
+            if "schema" in parameters:
+                assert (parameters["catalog"], parameters["schema"]) in schemas, task["task_key"]
+            if "experiment_name" in parameters:
+                assert parameters["experiment_name"] in experiments, task["task_key"]
+
+    ingest = bundle.jobs["data_ingestion"]["tasks"][0]["python_wheel_task"]["named_parameters"]
+    config = DataConfig.from_yaml(REPO / "configs" / "data.yml", ingest)
+    _, kind, catalog, schema, volume, *_ = config.source_path.split("/")
+    assert kind == "Volumes"
+    assert (catalog, schema, volume) in volumes
+    assert (catalog, schema) in schemas
