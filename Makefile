@@ -8,7 +8,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: setup test lint bundle demo docs docs-check clean databricks-cli actionlint
+.PHONY: setup test lint bundle demo docs docs-check clean databricks-cli actionlint sdk-floor
 
 # pip refuses --user installs on PEP 668 systems without the override; try plain first.
 $(UV):
@@ -39,8 +39,18 @@ actionlint:
 	  go install github.com/rhysd/actionlint/cmd/actionlint@v$(ACTIONLINT_VERSION) \
 	  || echo "actionlint not built: the workflow lint test will be skipped"
 
-test: setup databricks-cli actionlint
+test: setup databricks-cli actionlint sdk-floor
 	PATH="$(DATABRICKS_CLI_DIR):$(ACTIONLINT_DIR):$$PATH" $(RUN) pytest
+
+# The databricks-sdk lower bound in pyproject.toml is a claim: run the tests that drive the
+# real SDK (against workspace stubs on 127.0.0.1) on exactly that version.
+SDK_FLOOR = $(shell sed -n 's/.*"databricks-sdk>=\([0-9.]*\)".*/\1/p' pyproject.toml)
+SDK_TESTS = tests/deployment/test_databricks_serving.py tests/model_serving/test_auth_and_endpoints.py \
+	tests/cli/test_endpoints.py tests/runner/test_task_values.py
+sdk-floor: setup
+	$(RUN) --with "databricks-sdk==$(SDK_FLOOR)" python -c \
+	  "import databricks.sdk.version as v; assert v.__version__ == '$(SDK_FLOOR)', v.__version__"
+	$(RUN) --with "databricks-sdk==$(SDK_FLOOR)" pytest -q -p no:cacheprovider $(SDK_TESTS)
 
 lint: setup
 	$(RUN) ruff check src tests
