@@ -209,3 +209,169 @@ def test_version() -> None:
     result = runner.invoke(app, ["version"])
     assert result.exit_code == 0
     assert result.output.startswith("databricks-mlops ")
+
+
+# -- validate-config checks what the task will check -------------------------------------
+
+CUSTOMERS_CSV = "customer_id,age,email,signup_date\n1,30,a@example.com,2024-01-01\n"
+
+
+def data_config(tmp_path: Path, rules: str, extra: str = "", source: str | None = None) -> Path:
+    csv_file = tmp_path / "customers.csv"
+    csv_file.write_text(CUSTOMERS_CSV)
+    path = tmp_path / "data.yml"
+    path.write_text(
+        f"source_path: {source or csv_file}\nformat: csv\ndestination_path: main.s.customers\n"
+        f"{extra}validation_rules:\n{rules}"
+    )
+    return path
+
+
+BAD_RULES = """\
+  - name: unfinished
+    condition: "age >= "
+  - name: typo
+    condition: "agee >= 18"
+  - name: escape_attempt
+    condition: "__import__('os').system('id')"
+"""
+
+
+def test_validate_config_reports_each_bad_rule_with_its_line_name_and_caret(
+    tmp_path: Path,
+) -> None:
+    path = data_config(tmp_path, BAD_RULES)
+    result = runner.invoke(app, ["validate-config", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "valid data config" not in result.output
+    assert str(result.exception) == "\n".join(
+        [
+            f"{path}:6: validation_rules[0].condition: rule 'unfinished': unexpected end of "
+            "the expression: expected a value",
+            "  age >=",
+            "        ^",
+            f"{path}:8: validation_rules[1].condition: rule 'typo': unknown column 'agee' "
+            "(did you mean 'age'?)",
+            "  agee >= 18",
+            "  ^^^^",
+            f"{path}:10: validation_rules[2].condition: rule 'escape_attempt': unknown function "
+            "'__import__'; functions: null_fraction(column), unique(column)",
+            "  __import__('os').system('id')",
+            "  ^^^^^^^^^^",
+        ]
+    )
+
+
+def test_validate_config_rejects_syntax_and_forbidden_constructs_without_the_data(
+    tmp_path: Path,
+) -> None:
+    path = data_config(tmp_path, BAD_RULES, source="/Volumes/main/s/raw/absent.csv")
+    result = runner.invoke(app, ["validate-config", str(path)])
+    assert result.exit_code == 1, result.output
+    message = str(result.exception)
+    assert "rule 'unfinished': unexpected end of the expression" in message
+    assert "rule 'escape_attempt': unknown function '__import__'" in message
+    # Without the source's columns a column name cannot be judged.
+    assert "agee" not in message
+
+
+def test_validate_config_replays_steps_and_type_checks_declared_columns(tmp_path: Path) -> None:
+    steps = """\
+transformation_steps:
+  - type: rename_columns
+    mapping: {email: email_address}
+  - type: cast_columns
+    mapping: {age: int, signup_date: date}
+  - type: deduplicate
+    keys: [customer_idd]
+z_order_by: [customerid]
+"""
+    rules = """\
+  - name: old_name
+    condition: "email is not null"
+  - name: compares_a_number_with_text
+    condition: "age > 'x'"
+  - name: fine
+    condition: "email_address is not null and signup_date > '2020-01-01' and age >= 0"
+  - name: held_back
+    condition: "unique(customer_id)"
+    quarantine: true
+"""
+    path = data_config(tmp_path, rules, extra=steps)
+    result = runner.invoke(app, ["validate-config", str(path)])
+    assert result.exit_code == 1, result.output
+    lines = str(result.exception).splitlines()
+    assert lines[0] == (
+        f"{path}:9: transformation_steps[2]: deduplicate: column 'customer_idd' not found "
+        "(did you mean 'customer_id'?); columns are: customer_id, age, email_address, signup_date"
+    )
+    assert lines[1] == (
+        f"{path}:14: validation_rules[0].condition: rule 'old_name': unknown column 'email'; "
+        "columns: age, customer_id, email_address, signup_date"
+    )
+    assert lines[4] == (
+        f"{path}:16: validation_rules[1].condition: rule 'compares_a_number_with_text': "
+        "cannot compare a number with a string: 'age' is a number, 'x' is a string"
+    )
+    assert lines[7] == (
+        f"{path}:20: validation_rules[3].condition: rule 'held_back': quarantine moves failing "
+        "rows, so it needs a row-level rule; this one checks the whole dataset"
+    )
+    assert lines[8] == (
+        f"{path}:11: z_order_by[0]: column 'customerid' is not in the ingested data "
+        "(did you mean 'customer_id'?)"
+    )
+    assert len(lines) == 9
+
+
+def test_validate_config_checks_the_reference_config_against_its_sample_data() -> None:
+    made = runner.invoke(
+        app, ["sample-data", "churn", "--rows", "20", "--out", "/Volumes/cli/vc/raw/customers.csv"]
+    )
+    assert made.exit_code == 0, made.output
+    result = runner.invoke(
+        app,
+        [
+            "validate-config",
+            str(REPO / "configs/data.yml"),
+            "--var",
+            "catalog=cli",
+            "--var",
+            "schema=vc",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "10 rules parse; columns checked against the header of " in result.output
+    assert "customers.csv after the transformation steps" in result.output
+
+
+def test_validate_config_rejects_a_forbidden_derived_feature_expression(tmp_path: Path) -> None:
+    text = (REPO / "configs/features.yml").read_text()
+    path = tmp_path / "features.yml"
+    path.write_text(text.replace('long_term: "tenure >= 24"', "long_term: \"__import__('os')\""))
+    result = runner.invoke(
+        app, ["validate-config", str(path), "--var", "catalog=main", "--var", "schema=s"]
+    )
+    assert result.exit_code == 1, result.output
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "long_term:" in t)
+    assert str(result.exception).startswith(
+        f"{path}:{line}: derived.long_term: derived column 'long_term': unknown function "
+        "'__import__'"
+    )
+
+
+def test_validate_config_names_the_bad_byte_of_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    bad = tmp_path / "data.yml"
+    bad.write_bytes(b"source_path: a\ndestination_path: caf\xe9\n")
+    completed = subprocess.run(
+        [sys.executable, "-m", "databricks_mlops.cli", "validate-config", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    assert (
+        f"error: {bad}:2: file is not UTF-8 text (invalid byte 0xe9 at line 2, column 22); "
+        "save the file as UTF-8"
+    ) in " ".join(completed.stderr.split())

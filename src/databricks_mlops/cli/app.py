@@ -106,7 +106,9 @@ def validate_config(
     ] = None,
     var: Annotated[list[str] | None, typer.Option("--var", help="Variable name=value.")] = None,
 ) -> None:
-    """Check a config file against its schema; errors name file, line and field."""
+    """Check a config file as its task will: the schema, then every rule and expression
+    (syntax, forbidden constructs, and columns and types where the source's are known
+    here). Errors name file, line and field; any problem exits 1."""
     from databricks_mlops.models.config import CONFIG_KINDS
 
     chosen = kind or next((k for k in CONFIG_KINDS if file.stem.startswith(k)), None)
@@ -116,8 +118,46 @@ def validate_config(
             f"{file}: cannot tell which config this is{hint}; pass --kind "
             f"({', '.join(CONFIG_KINDS)})"
         )
-    CONFIG_KINDS[chosen].from_yaml(file, _parse_pairs(var or [], "--var"))
-    out.print(f"[green]✓[/] {file} is a valid {chosen} config")
+    config = CONFIG_KINDS[chosen].from_yaml(file, _parse_pairs(var or [], "--var"))
+    summary = _check_statically(file, config)
+    out.print(
+        f"[green]✓[/] {escape(str(file))} is a valid {chosen} config{escape(summary)}",
+        soft_wrap=True,
+    )
+
+
+def _check_statically(file: Path, config: object) -> str:
+    """What the task would reject before reading data; ``ConfigError`` listing each
+    problem at its line, else a summary of what was checked."""
+    from databricks_mlops.models.config import DataConfig, FeatureConfig
+    from databricks_mlops.models.yaml_source import dotted_path, read_yaml
+    from databricks_mlops.validation.static_check import (
+        Problem,
+        check_data_config,
+        check_feature_config,
+        read_source_columns,
+    )
+
+    problems: list[Problem] = []
+    summary = ""
+    if isinstance(config, DataConfig):
+        source, why = read_source_columns(config)
+        checked = check_data_config(config, source)
+        problems = checked.problems
+        summary = f": {checked.rules} rules parse; {checked.columns_note}"
+        summary += f" ({why})" if why else ""
+    elif isinstance(config, FeatureConfig):
+        problems = check_feature_config(config)
+        summary = f": {len(config.derived)} derived expressions parse" if config.derived else ""
+    if problems:
+        lines = read_yaml(file)
+        raise ConfigError(
+            "\n".join(
+                f"{file}:{lines.line_of(p.loc)}: {dotted_path(p.loc)}: {p.message}"
+                for p in problems
+            )
+        )
+    return summary
 
 
 @app.command()

@@ -23,6 +23,10 @@ from databricks_mlops.models.yaml_source import Loc, YamlSource, dotted_path, re
 
 M = TypeVar("M", bound=BaseModel)
 
+# Problems listed per file: past this the rest are counted, not worded (a list of 90 000
+# wrong values would otherwise take seconds to describe and scroll off any terminal).
+MAX_PROBLEMS = 20
+
 # pydantic error types -> the short wording users read.
 _EXPECTED = {
     "int_parsing": "expected int",
@@ -50,7 +54,9 @@ def load_config(model: type[M], path: str | Path, variables: Mapping[str, str] |
         return model.model_validate(data, context={SUBSTITUTED: True})
     except ValidationError as exc:
         errors = _without_missing_explained_by_typos(model, data, exc.errors())
-        problems = [_describe(model, source, data, error) for error in errors]
+        problems = [_describe(model, source, data, error) for error in errors[:MAX_PROBLEMS]]
+        if len(errors) > MAX_PROBLEMS:
+            problems.append(f"... and {len(errors) - MAX_PROBLEMS} more problems in {source.path}")
         raise ConfigError("\n".join(problems)) from None
 
 
