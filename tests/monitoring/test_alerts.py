@@ -3,6 +3,7 @@ certificate made here, AUTH) and a stdlib HTTP server standing in for Slack and 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import email
 import email.policy
@@ -10,6 +11,7 @@ import ipaddress
 import json
 import logging
 import random
+import smtplib
 import socket
 import ssl
 import threading
@@ -361,6 +363,27 @@ def test_email_over_starttls_with_login_carries_the_breach_table(
     assert "<td>drift:tenure</td><td>tenure</td><td>0.3125</td><td>above</td><td>0.1</td>" in page
     assert "<td>accuracy</td><td></td><td>0.7125</td><td>below</td><td>0.85</td>" in page
     assert_no_secrets(outcome_text(outcome), caplog.text)
+
+
+def test_smtp_debuglevel_does_not_print_the_login(
+    tmp_path: Path,
+    tls_smtp: SmtpReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A process-wide debugging switch: smtplib then prints every command to stderr.
+    monkeypatch.setattr(smtplib.SMTP, "debuglevel", 1)
+
+    outcome = dispatcher(tmp_path, [tls_email_channel(tls_smtp)]).notify([DRIFT])
+
+    assert outcome.delivered
+    printed = capsys.readouterr().err
+    assert "connect:" in printed  # the switch was on (until the channel turned it off)
+    assert "AUTH" not in printed
+    password = SMTP_PASSWORD.encode()
+    for encoded in (password, b"\0" + SMTP_USER.encode() + b"\0" + password):
+        assert base64.b64encode(encoded).decode() not in printed
+    assert SMTP_PASSWORD not in printed
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")

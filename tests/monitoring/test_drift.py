@@ -498,3 +498,72 @@ def test_categories_with_quotes_and_backslashes(spark: SparkSession) -> None:
         'say "hi"': 4,
         "new\nline": 4,
     }
+
+
+def test_negative_zero_in_whole_numbers_keeps_the_statistics_exact(spark: SparkSession) -> None:
+    # -0.0 == 0.0, but Spark's Bucketizer orders -0.0 below the edge 0.0: without
+    # normalising it, those rows fell inside the bucket before 0 and the KS error bound
+    # became their share (0.1) instead of 0.
+    rng = np.random.default_rng(11)
+    ref = rng.integers(-5, 6, 2_000).astype(float)
+    cur = rng.integers(-4, 7, 2_000).astype(float)
+    ref[:200] = -0.0
+    cur[:100] = -0.0
+    config = DriftConfig(features=["x"], drift_methods=["ks_test", "wasserstein"])
+
+    result = compute_drift(frame(spark, {"x": ref}), frame(spark, {"x": cur}), config)
+
+    ks = row(result, "x", "ks_test")
+    assert ks.error_bound == 0.0
+    assert ks.score == pytest.approx(stats.ks_2samp(ref, cur).statistic, abs=1e-12)
+    wasserstein = row(result, "x", "wasserstein")
+    assert wasserstein.error_bound == 0.0
+    exact_w = stats.wasserstein_distance(ref, cur) / float(np.std(ref))
+    assert wasserstein.score == pytest.approx(exact_w, rel=1e-9)
+    assert result.distributions["x"].bin_edges is not None
+    assert math.copysign(1.0, result.distributions["x"].bin_edges[0]) == -1.0  # min is -5
+
+
+@pytest.mark.parametrize("current_value", [4.0, 6.0], ids=["shift down", "shift up"])
+def test_constant_reference_shift_is_drift_for_every_method(
+    spark: SparkSession, current_value: float
+) -> None:
+    # Values outside the reference's range get their own bins (below its minimum, above
+    # its maximum): a downward shift used to share the first decile bin with the constant.
+    reference = frame(spark, {"x": [5.0] * 500})
+    current = frame(spark, {"x": [current_value] * 500})
+    config = DriftConfig(features=["x"], drift_methods=ALL_METHODS)
+
+    result = compute_drift(reference, current, config)
+
+    assert row(result, "x", "ks_test").score == 1.0
+    # All current mass in a bin the reference leaves empty (floored at 1e-4) and vice versa.
+    expected_psi = 2 * (1 - 1e-4) * math.log(1 / 1e-4)
+    assert row(result, "x", "psi").score == pytest.approx(expected_psi, rel=1e-9)
+    assert row(result, "x", "jensen_shannon").score == pytest.approx(math.sqrt(math.log(2)))
+    chi = row(result, "x", "chi_squared")
+    assert chi.score == pytest.approx(1000.0)  # Pearson, no continuity correction
+    assert chi.p_value is not None and chi.p_value < 1e-100
+    assert {r.method for r in result.features if r.drifting} == set(ALL_METHODS)
+
+
+def test_numeric_bins_outside_the_reference_range_are_their_own() -> None:
+    from databricks_mlops.monitoring import statistics as st
+
+    # Buckets 0..6: the reference occupies 2..4; 0-1 lie below it, 5-6 above.
+    groups = st.reference_decile_groups([0, 0, 10, 80, 10, 0, 0])
+    assert groups.tolist() == [0, 0, 1, 2, 10, 11, 11]
+
+
+def test_pandas_dataframe_is_refused_with_how_to_convert(spark: SparkSession) -> None:
+    pdf = pd.DataFrame({"x": [1.0, 2.0, 3.0]})
+    config = DriftConfig(features=["x"])
+
+    with pytest.raises(
+        DriftError,
+        match=r"compute_drift takes Spark DataFrames: the reference is a pandas DataFrame; "
+        r"convert it with spark\.createDataFrame\(",
+    ):
+        compute_drift(pdf, frame(spark, {"x": [1.0]}), config)  # type: ignore[arg-type]
+    with pytest.raises(DriftError, match=r"the current is a pandas DataFrame"):
+        compute_drift(frame(spark, {"x": [1.0]}), pdf, config)  # type: ignore[arg-type]

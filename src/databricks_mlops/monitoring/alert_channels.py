@@ -2,7 +2,10 @@
 
 Each ``send`` either returns (delivered) or raises ``AlertDeliveryError`` whose message has
 been scrubbed of every secret the channel holds (webhook URL and path, header values,
-SMTP password). Retrying is the dispatcher's job, not this module's.
+SMTP password), with no chained exception (a requests error names the URL). The same
+secrets are registered with ``utils.logging.register_secrets``, so no log record of the
+process carries them either: urllib3 logs each request line at DEBUG. Retrying is the
+dispatcher's job, not this module's.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from urllib.parse import urlsplit
 
 from databricks_mlops.models.alerting import EmailChannel, SlackChannel, WebhookChannel
 from databricks_mlops.monitoring.alerts import AlertDeliveryError
+from databricks_mlops.utils.logging import register_secrets
 
 if TYPE_CHECKING:
     from databricks_mlops.models.alerting import NotificationChannel
@@ -101,6 +105,14 @@ def channel_target(channel: NotificationChannel) -> str:
     return mask_url(channel.url.get_secret_value())
 
 
+def _url_secrets(url: str) -> list[str]:
+    parts = urlsplit(url)
+    values = [url, parts.path, parts.query, parts.password or ""]
+    if parts.query:
+        values.append(f"{parts.path}?{parts.query}")
+    return values
+
+
 def _secrets(channel: NotificationChannel) -> list[str]:
     values: list[str] = []
     if isinstance(channel, EmailChannel):
@@ -110,14 +122,25 @@ def _secrets(channel: NotificationChannel) -> list[str]:
         url = (
             channel.webhook if isinstance(channel, SlackChannel) else channel.url
         ).get_secret_value()
-        parts = urlsplit(url)
-        values += [url, parts.path, parts.query, parts.password or ""]
-        if parts.query:
-            values.append(f"{parts.path}?{parts.query}")
+        values += _url_secrets(url)
+        # requests re-quotes the URL (spaces, non-ASCII) before urllib3 logs it: the
+        # request line in a log is this form, not necessarily the configured one.
+        import requests
+
+        try:
+            prepared = requests.Request("POST", url).prepare().url or ""
+        except requests.RequestException:
+            prepared = ""  # a URL requests cannot prepare is never sent, so never logged
+        values += _url_secrets(prepared) if prepared else []
         if isinstance(channel, WebhookChannel):
             values += [v.get_secret_value() for v in channel.headers.values()]
     # Longest first so a URL is replaced whole before its path; "/" alone is no secret.
     return sorted({v for v in values if len(v) > 1}, key=len, reverse=True)
+
+
+def register_channel_secrets(channel: NotificationChannel) -> None:
+    """Keep the channel's secrets out of every log record of the process."""
+    register_secrets(_secrets(channel))
 
 
 def scrub(text: str, channel: NotificationChannel) -> str:
@@ -137,19 +160,29 @@ def _fail(channel: NotificationChannel, message: str, *, retryable: bool, **kw: 
 
 def send(channel: NotificationChannel, message: AlertMessage) -> None:
     """One attempt; raises ``AlertDeliveryError`` (scrubbed) on failure, nothing else."""
+    register_channel_secrets(channel)
     try:
         _send(channel, message)
-    except AlertDeliveryError:
-        raise
+    except AlertDeliveryError as exc:
+        error = exc
     except Exception as exc:
         # A bug or an odd library error must still not fail the monitoring job; it is
         # reported as a failed delivery (scrubbed, with its type) and not retried.
-        _fail(
-            channel,
-            f"Unexpected error delivering to {channel_target(channel)}: "
-            f"{type(exc).__name__}: {exc}",
+        error = AlertDeliveryError(
+            scrub(
+                f"Unexpected error delivering to {channel_target(channel)}: "
+                f"{type(exc).__name__}: {exc}",
+                channel,
+            ),
             retryable=False,
         )
+    else:
+        return
+    # Not `raise ... from exc`, on purpose: the original (a requests or smtplib error)
+    # names the webhook URL, and any printed traceback would show it. Its text is in the
+    # scrubbed message already. Raised outside the handler, so nothing is chained.
+    error.__cause__ = error.__context__ = None
+    raise error
 
 
 def _send(channel: NotificationChannel, message: AlertMessage) -> None:
@@ -239,6 +272,45 @@ def _retry_after(value: str | None) -> float | None:
         return None  # an HTTP date: fall back to our own backoff
 
 
+def _quiet_session() -> Any:
+    """A ``requests.Session`` whose connections never print their traffic.
+
+    ``http.client.HTTPConnection.debuglevel = 1`` (a common debugging switch) makes every
+    connection print the request line and headers to stdout, secret path, query and
+    header values included, outside logging and so outside its redaction. The
+    connection classes here pin ``debuglevel`` to 0 for our requests only."""
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3 import connection, connectionpool
+
+    # Named like urllib3's classes: their names show in the error messages we pass on.
+    class HTTPConnection(connection.HTTPConnection):
+        debuglevel = 0
+
+    class HTTPSConnection(connection.HTTPSConnection):
+        debuglevel = 0
+
+    class HTTPConnectionPool(connectionpool.HTTPConnectionPool):
+        ConnectionCls = HTTPConnection
+
+    class HTTPSConnectionPool(connectionpool.HTTPSConnectionPool):
+        ConnectionCls = HTTPSConnection
+
+    class QuietAdapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {
+                "http": HTTPConnectionPool,
+                "https": HTTPSConnectionPool,
+            }
+
+    session = requests.Session()
+    adapter = QuietAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
 def _post_json(
     channel: SlackChannel | WebhookChannel,
     url: str,
@@ -250,14 +322,15 @@ def _post_json(
     target = mask_url(url)
     body = json.dumps(payload, default=str).encode("utf-8")
     try:
-        response = requests.post(
-            url,
-            data=body,
-            headers={"Content-Type": "application/json; charset=utf-8", **headers},
-            timeout=channel.timeout_seconds,
-            # A redirected POST becomes a GET in requests: better to fail and say so.
-            allow_redirects=False,
-        )
+        with _quiet_session() as session:
+            response = session.post(
+                url,
+                data=body,
+                headers={"Content-Type": "application/json; charset=utf-8", **headers},
+                timeout=channel.timeout_seconds,
+                # A redirected POST becomes a GET in requests: better to fail and say so.
+                allow_redirects=False,
+            )
     except (requests.ConnectionError, requests.Timeout) as exc:
         _fail(channel, f"Failed to reach {target}: {exc}", retryable=True)
     except requests.RequestException as exc:
@@ -355,6 +428,9 @@ def send_email(channel: EmailChannel, message: AlertMessage) -> None:
         with smtp_class(
             channel.smtp_host, channel.smtp_port, timeout=channel.timeout_seconds, **kwargs
         ) as smtp:
+            # smtplib.SMTP.debuglevel set globally would print the AUTH exchange (the
+            # password, base64-encoded) to stderr.
+            smtp.set_debuglevel(0)
             smtp.ehlo()
             if channel.use_starttls:
                 # Never fall back to plain text: credentials and content would travel in clear.

@@ -10,7 +10,9 @@
    total outage alerts again on the next run.
 
 A failed delivery is logged (without secrets) and returned, never raised: an alert that
-cannot be sent must not fail the monitoring job that found the problem.
+cannot be sent must not fail the monitoring job that found the problem. The channels'
+secrets are registered for redaction from every log record of the process as soon as
+the dispatcher is built (``utils.logging.register_secrets``).
 """
 
 from __future__ import annotations
@@ -130,6 +132,11 @@ class AlertDispatcher:
         self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()
+        from databricks_mlops.monitoring.alert_channels import register_channel_secrets
+
+        # Before anything is sent or logged: libraries log request lines at DEBUG.
+        for channel in config.notification_channels:
+            register_channel_secrets(channel)
 
     def notify(
         self,

@@ -11,16 +11,16 @@ The rows never leave Spark. Two aggregations run over ``reference UNION current`
 features together, whatever their number (each is a shuffle, so two Spark jobs with
 adaptive query execution; the job count is checked by a test):
 
-1. the number of rows; per numeric feature, min, max, the reference's population std and
-   ``percentile_approx`` at 1,000 evenly spaced probabilities (relative rank error
+1. the number of rows; per numeric feature, min, max, the reference's min, max and
+   population std and ``percentile_approx`` at 1,000 evenly spaced probabilities (relative rank error
    ``1/2000``) of a 10% Bernoulli sample of the pooled values; per categorical feature,
    its set of values (at most ``max_categories``). The quantiles only place bucket edges,
    so a sample is enough (percentile_approx ~2.5x cheaper at 2e6 rows). When the
    sample would hold fewer than 100,000 values (under ~1e6 rows), one more, quantile-only
    aggregation takes them over up to 200,000 rows (all of them below that size).
 2. one ``groupBy`` count over a single long key per (feature, side, bucket): numeric
-   values go to buckets bounded by the union of those ~1,000 pooled quantiles and 1,000
-   equal-width edges between min and max (``pyspark.ml.feature.Bucketizer``, a binary
+   values go to buckets bounded by the union of those ~1,000 pooled quantiles, 1,000
+   equal-width edges between min and max, the reference's min and the float after its max (``pyspark.ml.feature.Bucketizer``, a binary
    search per value); for discrete features (integers over at most 1,000 values, or a
    value repeated among the quantiles) each bucket is split into "exactly on its left
    edge" and "inside" (a second Bucketizer over the edges nudged to the next float tells
@@ -36,16 +36,21 @@ even for heavy tails (checked against scipy in the tests, with and without the s
 Data whose distinct values are all edges give the exact statistics: integers spanning at
 most 1,000 values (every integer of the range is made an edge), and any value holding
 more than ~0.2% of the rows (it shows up at least twice among the pooled quantiles,
-which turns on the split of edge rows).
+which turns on the split of edge rows). ``-0.0`` is counted as ``0.0`` (they are equal;
+Spark's Bucketizer would otherwise put ``-0.0`` inside the bucket below 0).
 
 Methods per kind
 ----------------
 * numeric: ``ks_test`` (statistic, asymptotic p-value), ``wasserstein`` (distance divided
   by the reference's population std floored at 0.001, as evidently does, so one threshold
-  fits features of any scale), ``psi`` (10 reference-decile bins), and also
-  ``chi_squared`` and ``jensen_shannon`` on the same 10 bins.
+  fits features of any scale), ``psi`` (10 reference-decile bins, plus one bin for the
+  values below the reference's minimum and one for those above its maximum, so a shift
+  out of the reference's range always shows, even from a constant reference), and also
+  ``chi_squared`` and ``jensen_shannon`` on the same bins.
 * categorical (string and boolean columns, or any column named in ``categorical=``):
-  ``chi_squared`` (test of homogeneity, ``scipy.stats.chi2_contingency``), ``psi`` and
+  ``chi_squared`` (test of homogeneity, ``scipy.stats.chi2_contingency`` with
+  ``correction=False``: Pearson's statistic, no Yates continuity correction even on a
+  2 x 2 table, for numeric bins too), ``psi`` and
   ``jensen_shannon`` on the category counts. ``ks_test`` and ``wasserstein`` need an order
   and are *mapped*: ``ks_test`` -> ``chi_squared`` (the test with a p-value),
   ``wasserstein`` -> ``jensen_shannon`` (the distance); the note says so and a method
@@ -260,7 +265,7 @@ def _numeric_rows(
     from databricks_mlops.monitoring import statistics as st
 
     grouped_ref, grouped_cur = st.numeric_psi_groups(hist)
-    deciles = "10 reference-decile bins"
+    deciles = "10 reference-decile bins, plus one each below and above the reference range"
     rows: list[FeatureDrift] = []
     for method, configured in methods:
         # Each method gives (score, p-value, error bound, what the score is computed on).
@@ -353,6 +358,7 @@ def compute_drift(
     from databricks_mlops.monitoring import drift_spark as passes
     from databricks_mlops.monitoring import statistics as st
 
+    passes.require_spark_frames(reference, current)
     resolved = passes.resolve_features(reference, current, config, features, categorical)
     frame = passes.union_sides(reference, current, resolved)
     try:

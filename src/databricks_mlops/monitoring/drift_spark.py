@@ -32,6 +32,7 @@ __all__ = [
     "edges_from_summary",
     "has_atoms",
     "histogram_counts",
+    "require_spark_frames",
     "resolve_features",
     "summarise",
     "union_sides",
@@ -62,6 +63,25 @@ class DriftError(MLOpsError):
 
 
 # ---------------------------------------------------------------------------- inputs
+
+
+def require_spark_frames(reference: object, current: object) -> None:
+    """Both sides must be Spark DataFrames (classic or Connect): say so, and how to get one,
+    rather than fail later on a missing attribute."""
+    from pyspark.sql import DataFrame
+
+    for side, frame in (("reference", reference), ("current", current)):
+        if isinstance(frame, DataFrame):
+            continue
+        kind = type(frame)
+        if kind.__module__.startswith("pyspark.pandas"):
+            what, fix = "a pandas-on-Spark DataFrame", f"convert it with {side}.to_spark()"
+        elif kind.__module__.split(".")[0] == "pandas" and kind.__name__ == "DataFrame":
+            what, fix = "a pandas DataFrame", f"convert it with spark.createDataFrame({side}_pdf)"
+        else:
+            what = f"a {kind.__module__}.{kind.__qualname__}"
+            fix = "read a table with spark.table(name), or local data with spark.createDataFrame"
+        raise DriftError(f"compute_drift takes Spark DataFrames: the {side} is {what}; {fix}")
 
 
 def resolve_features(
@@ -126,7 +146,10 @@ def union_sides(
     """Both sides as one frame of positional columns ``f0, f1, ...`` plus the side (0/1).
 
     Positional names keep odd column names (dots, spaces) out of every expression; numeric
-    values become doubles with NaN and infinities turned into nulls (not comparable).
+    values become doubles with NaN and infinities turned into nulls (not comparable), and
+    -0.0 turned into 0.0: it equals 0.0, but Bucketizer's binary search (and a -0.0 edge
+    taken from min or the quantiles) orders it below 0.0, which put those rows inside
+    the bucket before 0 and made whole-number data inexact.
     """
 
     # SQL text: one Py4J call per side instead of several per column.
@@ -139,7 +162,9 @@ def union_sides(
             else:
                 value = f"CAST({column} AS DOUBLE)"
                 finite = f"NOT isnan({value}) AND abs({value}) != CAST('Infinity' AS DOUBLE)"
-                out.append(f"CASE WHEN {finite} THEN {value} END AS f{index}")
+                # `= 0` is true for -0.0 too.
+                cases = f"WHEN {value} = 0 THEN 0D WHEN {finite} THEN {value}"
+                out.append(f"CASE {cases} END AS f{index}")
         return out
 
     return reference.selectExpr(*columns(0)).unionByName(current.selectExpr(*columns(1)))
@@ -159,10 +184,14 @@ def summarise(frame: DataFrame, resolved: list[tuple[str, FeatureKind]]) -> dict
     for index, (_, kind) in enumerate(resolved):
         value = F.col(f"f{index}")
         if kind == "numeric":
+            reference = F.when(F.col(_SIDE) == 0, value)
             exprs += [
                 F.min(value).alias(f"min{index}"),
                 F.max(value).alias(f"max{index}"),
-                F.stddev_pop(F.when(F.col(_SIDE) == 0, value)).alias(f"std{index}"),
+                F.stddev_pop(reference).alias(f"std{index}"),
+                # Edges, so that values outside the reference's range get bins of their own.
+                F.min(reference).alias(f"refmin{index}"),
+                F.max(reference).alias(f"refmax{index}"),
                 F.bool_and(value == F.floor(value)).alias(f"integral{index}"),
             ]
         else:
@@ -217,12 +246,21 @@ def edges_from_summary(summary: dict[str, Any], index: int) -> Edges | None:
         return None  # no non-null value on either side
     quantiles = np.asarray(summary[f"q{index}"] or [], dtype=np.float64)
     grid = np.linspace(low, high, GRID_BINS + 1)
+    # The reference's minimum, and the float just above its maximum, bound the buckets
+    # holding reference rows: PSI, chi-squared and Jensen-Shannon give the buckets
+    # outside them bins of their own (statistics.reference_decile_groups).
+    reference_range: list[float] = []
+    ref_low, ref_high = summary.get(f"refmin{index}"), summary.get(f"refmax{index}")
+    if ref_low is not None and ref_high is not None:
+        reference_range.append(ref_low)
+        if ref_high < high:
+            reference_range.append(float(np.nextafter(ref_high, math.inf)))
     # Small integer ranges (counts, codes, ratings): every integer becomes an edge, so
     # integer data has no value inside a bucket and its statistics are exact.
     integers: list[float] | Edges = []
     if high - low <= GRID_BINS:
         integers = np.arange(math.ceil(low), math.floor(high) + 1, dtype=np.float64)
-    return np.unique(np.concatenate([[low, high], quantiles, grid, integers]))
+    return np.unique(np.concatenate([[low, high], reference_range, quantiles, grid, integers]))
 
 
 def has_atoms(summary: dict[str, Any], index: int) -> bool:

@@ -153,15 +153,28 @@ def wasserstein_normalized(hist: NumericHistogram, ref_std: float) -> tuple[floa
 
 
 def reference_decile_groups(ref_counts: Sequence[int] | IntArray, bins: int = PSI_BINS) -> IntArray:
-    """Group consecutive fine buckets into ``bins`` groups of about equal reference mass.
+    """Group consecutive fine buckets into ``bins + 2`` groups: 0 for the buckets before
+    the first one holding reference rows, ``bins`` of about equal reference mass, and
+    ``bins + 1`` for the buckets after the last one holding reference rows.
 
-    A bucket joins group ``floor(10 * reference mass before it)``: groups are contiguous,
-    and one bucket holding a big atom stays whole (so a group may hold more than 10%).
+    A bucket inside the reference's range joins group ``1 + floor(10 * reference mass
+    before it)``: groups are contiguous, and one bucket holding a big atom stays whole (so
+    a group may hold more than 10%). The two outer groups have no reference rows, so a
+    shift beyond the reference's range always shows: without them, a constant reference
+    and a current window below it shared group 1 and PSI, Jensen-Shannon and chi-squared
+    were all 0 (while KS was 1). ``drift_spark.edges_from_summary`` makes the reference's
+    minimum and the float after its maximum bucket edges, so the outer groups are exactly
+    the values below the reference's minimum and above its maximum.
     """
     counts = np.asarray(ref_counts, dtype=np.float64)
     before = (np.cumsum(counts) - counts) / max(counts.sum(), 1.0)
     # The tiny tolerance keeps a bucket starting at exactly k/10 (up to float sums) in group k.
-    groups: IntArray = np.minimum(np.floor(before * bins + 1e-9), bins - 1).astype(np.int64)
+    deciles = np.minimum(np.floor(before * bins + 1e-9), bins - 1).astype(np.int64)
+    groups: IntArray = deciles + 1
+    occupied = np.flatnonzero(counts > 0)
+    if occupied.size:
+        groups[: occupied[0]] = 0
+        groups[occupied[-1] + 1 :] = bins + 1
     return groups
 
 
@@ -204,8 +217,12 @@ def chi_squared_test(
 ) -> tuple[float, float]:
     """Chi-squared test of homogeneity on the 2 x k table of counts: (statistic, p-value).
 
-    Columns empty on both sides are dropped; with fewer than two categories left there
-    is nothing to test and the answer is ``(0.0, 1.0)``.
+    Pearson's statistic with no continuity correction, for every table size: scipy's
+    ``chi2_contingency`` applies Yates' correction to a 2 x 2 table by default, which
+    lowers the statistic (and raises the p-value); here it is ``correction=False``, so a
+    two-category feature is judged like any other. Columns empty on both sides are
+    dropped; with fewer than two categories left there is nothing to test and the answer
+    is ``(0.0, 1.0)``.
     """
     from scipy.stats import chi2_contingency
 
@@ -218,9 +235,10 @@ def chi_squared_test(
 
 
 def numeric_psi_groups(hist: NumericHistogram) -> tuple[IntArray, IntArray]:
-    """Reference and current counts on the reference-decile groups of a numeric feature."""
+    """Reference and current counts on the groups of a numeric feature: below the
+    reference's range, its 10 deciles, above its range (``reference_decile_groups``)."""
     groups = reference_decile_groups(hist.ref_counts)
     return (
-        _grouped(hist.ref_counts, groups, PSI_BINS),
-        _grouped(hist.cur_counts, groups, PSI_BINS),
+        _grouped(hist.ref_counts, groups, PSI_BINS + 2),
+        _grouped(hist.cur_counts, groups, PSI_BINS + 2),
     )
