@@ -16,6 +16,8 @@ ANSWERS = {
     "project_name": {{ cookiecutter.project_name | tojson }},
     "project_slug": {{ cookiecutter.project_slug | tojson }},
     "package_name": {{ cookiecutter.package_name | tojson }},
+    "description": {{ cookiecutter.description | tojson }},
+    "author": {{ cookiecutter.author | tojson }},
     "author_email": {{ cookiecutter.author_email | tojson }},
     "catalog_dev": {{ cookiecutter.catalog_dev | tojson }},
     "catalog_staging": {{ cookiecutter.catalog_staging | tojson }},
@@ -35,6 +37,11 @@ UC_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
 HOST = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?/?$")
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A checkout path goes unquoted into the bundle's build command and pyproject.toml.
+PATH_CHARACTERS = re.compile(r"[^A-Za-z0-9._/+@~-]")
+# Free text lands in YAML, TOML, Python and Markdown; the template escapes it for each, but
+# a line break (or an invisible character YAML treats as one) would still split a line.
+FREE_TEXT = ("project_name", "description", "author")
 # Names a generated package must not take: it would shadow the framework or a dependency.
 RESERVED_PACKAGES = {"databricks_mlops", "databricks", "mlflow", "pyspark", "test", "tests", "src"}
 
@@ -44,6 +51,14 @@ def check_answers(answers: dict[str, str]) -> list[str]:
     problems: list[str] = []
     if not answers["project_name"].strip():
         problems.append("project_name is empty: give the project a name")
+    for key in FREE_TEXT:
+        hidden = sorted({c for c in answers[key] if not c.isprintable()})
+        if hidden:
+            shown = ", ".join(f"U+{ord(c):04X}" for c in hidden)
+            problems.append(
+                f"{key} {answers[key]!r} contains a line break or invisible character "
+                f"({shown}): give it on one line of visible text"
+            )
     slug = answers["project_slug"]
     if not SLUG.match(slug):
         problems.append(
@@ -88,7 +103,14 @@ def check_answers(answers: dict[str, str]) -> list[str]:
     source = answers["framework_source"].strip()
     if source != "pypi":
         checkout = Path(source).expanduser()
-        if not checkout.is_absolute():
+        unsafe = sorted(set(PATH_CHARACTERS.findall(source)))
+        if unsafe:
+            problems.append(
+                f"framework_source {source!r} contains {' '.join(map(repr, unsafe))}: the "
+                "bundle's build command takes the path unquoted; use a path of letters, "
+                "digits and ._/+@~- (a symlink to the checkout works)"
+            )
+        elif not checkout.is_absolute():
             problems.append(
                 f"framework_source {source!r} must be 'pypi' or an absolute path to a "
                 "databricks-mlops checkout"
@@ -103,8 +125,14 @@ def check_answers(answers: dict[str, str]) -> list[str]:
     return problems
 
 
+def joined_surrogates(value: str) -> str:
+    """``tojson`` writes a character beyond U+FFFF (an emoji) as a surrogate pair: rejoin it."""
+    # A lone surrogate stays one, and is then rejected as an invisible character.
+    return value.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
+
+
 if __name__ == "__main__":
-    found = check_answers(ANSWERS)
+    found = check_answers({key: joined_surrogates(value) for key, value in ANSWERS.items()})
     for problem in found:
         print(f"error: {problem}", file=sys.stderr)
     if found:

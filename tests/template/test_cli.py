@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.template.helpers import REPO, TEMPLATE
@@ -58,5 +61,34 @@ def test_new_reports_a_bad_answer_as_one_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert isinstance(result.exception, ProjectError)
-    assert "the template rejected the answers" in str(result.exception)
+    assert str(result.exception).startswith(
+        "the template rejected the answers: catalog_dev 'bad-name' is not a Unity Catalog"
+    )
     assert not any(tmp_path.iterdir())
+
+
+def test_new_prints_a_rejected_answer_as_one_line(tmp_path: Path) -> None:
+    # A copy outside git, as an installed wheel's template is (no "uncommitted" warning).
+    template = shutil.copytree(TEMPLATE, tmp_path / "template")
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "databricks-mlops"),
+            "new",
+            "--no-input",
+            "--template",
+            str(template),
+            "-a",
+            "author_email=nobody",
+            "-o",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "error: the template rejected the answers: author_email 'nobody' is not an email "
+        "address (name@domain.tld)"
+    ]
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -1,11 +1,14 @@
-"""Bad answers are rejected by hooks/pre_gen_project.py before anything is written."""
+"""Bad answers are rejected by hooks/pre_gen_project.py before anything is written, as
+one error naming every problem."""
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
-from tests.template.helpers import render
+from tests.template.helpers import TEMPLATE, render
 
 from databricks_mlops.project import ProjectError
 
@@ -33,6 +36,11 @@ BAD_ANSWERS = [
     ({"prod_service_principal": "deployer"}, "prod_service_principal 'deployer' is not a service"),
     ({"framework_source": "../databricks-mlops"}, "must be 'pypi' or an absolute path"),
     ({"framework_source": "/nonexistent/checkout"}, "is not a databricks-mlops checkout"),
+    ({"framework_source": "/tmp/my checkout"}, "framework_source '/tmp/my checkout' contains ' '"),
+    ({"project_name": "Churn\nMLOps", "project_slug": "churn"}, "contains a line break"),
+    ({"description": "one\u2028two"}, "description 'one\\u2028two' contains a line break"),
+    ({"author": "Data\tTeam"}, "author 'Data\\tTeam' contains a line break or invisible"),
+    ({"project_name": "2024 churn"}, "project_slug '2024-churn' is not a valid project name"),
 ]
 
 
@@ -40,21 +48,49 @@ BAD_ANSWERS = [
 def test_bad_answer_is_rejected_with_its_message(
     tmp_path: Path, capfd: pytest.CaptureFixture[str], answers: dict[str, str], message: str
 ) -> None:
-    with pytest.raises(ProjectError, match="the template rejected the answers"):
+    with pytest.raises(
+        ProjectError, match="the template rejected the answers: .*" + re.escape(message)
+    ):
         render(tmp_path, answers)
-    assert message in capfd.readouterr().err
+    assert capfd.readouterr().err == "", "the hook's output is in the error, not on the terminal"
     assert not any(tmp_path.iterdir()), "a project was (partly) written"
 
 
 def test_every_problem_is_reported_at_once(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(ProjectError, match="rejected"):
+    with pytest.raises(ProjectError, match="rejected") as raised:
         render(tmp_path, {"catalog_dev": "a-b", "catalog_prod": "c d", "author_email": "x"})
-    errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("error:")]
-    assert len(errors) == 3
+    problems = str(raised.value).removeprefix("the template rejected the answers: ").split("; ")
+    assert [p.split(" ")[0] for p in problems] == ["author_email", "catalog_dev", "catalog_prod"]
+    assert "\n" not in str(raised.value)
+
+
+def test_template_syntax_in_an_answer_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(
+        ProjectError,
+        match=r"rejected the answers: Unable to render variable 'description': 'x' is undefined "
+        r"\(answers are rendered as Jinja: leave '\{\{' and '\{%' out of them\)$",
+    ):
+        render(tmp_path, {"description": "uses {{ x }}"})
+    assert not any(tmp_path.iterdir())
+
+
+def test_any_visible_unicode_is_a_fine_name(tmp_path: Path) -> None:
+    project = render(tmp_path, {"project_name": "Prévision des ventes 📈"})
+    assert project.name == "prevision-des-ventes"
+    assert "# Prévision des ventes 📈" in (project / "README.md").read_text(encoding="utf-8")
 
 
 def test_empty_hosts_are_fine_and_taken_from_the_cli_profile(tmp_path: Path) -> None:
     project = render(tmp_path, {"workspace_host_dev": "", "workspace_host_prod": ""})
     assert "host:" not in (project / "databricks.yml").read_text()
+
+
+def test_broken_answer_checks_are_not_blamed_on_the_answers(tmp_path: Path) -> None:
+    template = shutil.copytree(TEMPLATE, tmp_path / "template")
+    (template / "hooks" / "pre_gen_project.py").write_text("1 / 0\n")
+    with pytest.raises(
+        ProjectError, match=r"answer checks .*pre_gen_project\.py failed: ZeroDivisionError"
+    ):
+        render(tmp_path / "out", template=template)

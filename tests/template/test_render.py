@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.template.helpers import MATRIX, REPO, leftover_jinja, scripts
+from tests.template.helpers import MATRIX, REPO, leftover_jinja, render, scripts
 
 RENDERS = sorted(MATRIX)
 TEXT_SUFFIXES = {".py", ".yml", ".yaml", ".toml", ".md", ".json", ".cfg", ""}
@@ -173,3 +173,60 @@ def test_the_answers_file_records_the_template(rendered: dict[str, Path]) -> Non
     assert state["directory"] == "template"
     assert state["context"]["cookiecutter"]["project_slug"] == "churn-mlops"
     assert state["context"]["cookiecutter"]["model_type"] == "classification"
+
+
+# Free-text answers with everything that means something in YAML, TOML or Python: a
+# colon-space, double and single quotes, a backslash, a `#`, non-ASCII
+# letters and a character beyond U+FFFF.
+HOSTILE = {
+    "project_name": 'Churn: v2 "beta"',
+    "description": "Prévision: \"quoted\", 'single', C:\\temp\\new # not a comment 📈",
+    "author": 'O\'Brien, "Bob" \\ Data # Team',
+}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render(tmp_path_factory.mktemp("hostile"), HOSTILE)
+
+
+def test_a_hostile_name_still_gives_a_valid_slug_and_package(hostile: Path) -> None:
+    assert hostile.name == "churn-v2-beta"
+    assert (hostile / "src" / "churn_v2_beta" / "__init__.py").is_file()
+
+
+def test_every_generated_file_parses_with_free_text_answers(hostile: Path) -> None:
+    import tomllib
+
+    import yaml
+
+    loaded = {
+        path.relative_to(hostile).as_posix(): yaml.safe_load(path.read_text(encoding="utf-8"))
+        for path in sorted(hostile.rglob("*.yml"))
+    }
+    assert "databricks.yml" in loaded and "configs/features.yml" in loaded
+    tomllib.loads((hostile / "pyproject.toml").read_text(encoding="utf-8"))
+    for path in sorted(hostile.rglob("*.py")):
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+def test_free_text_answers_round_trip_into_each_file(hostile: Path) -> None:
+    import ast
+    import tomllib
+
+    import yaml
+
+    name, description, author = (HOSTILE[k] for k in ("project_name", "description", "author"))
+    features = yaml.safe_load((hostile / "configs" / "features.yml").read_text(encoding="utf-8"))
+    assert features["description"].startswith(f"{name} features (")
+    artifacts = yaml.safe_load(
+        (hostile / "resources" / "ml_artifacts.yml").read_text(encoding="utf-8")
+    )
+    schema = artifacts["resources"]["schemas"]["project_schema"]
+    assert schema["comment"] == f"Tables, volumes and models of {name}."
+    project = tomllib.loads((hostile / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["description"] == description
+    assert project["authors"] == [{"name": author, "email": "data-science@example.com"}]
+    module = ast.parse((hostile / "src" / "churn_v2_beta" / "__init__.py").read_text("utf-8"))
+    docstring = ast.get_docstring(module) or ""
+    assert docstring.startswith(f"{name}.\n\n{description}\n")

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -99,6 +101,53 @@ def template_origin(template: Path) -> tuple[str, str | None, str | None]:
     return root, commit, None if directory == "." else directory
 
 
+def check_answers(template_dir: Path, context: Mapping[str, Any], cwd: Path) -> None:
+    """Run the template's ``pre_gen_project`` hook on the answers, its output captured.
+
+    Cookiecutter runs the hook too, but lets it print straight to the terminal and then
+    logs a traceback of its own; run first here, each problem the hook prints becomes part
+    of one error message, and nothing else is shown.
+    """
+    from cookiecutter.utils import create_env_with_context  # type: ignore[import-untyped]
+    from jinja2 import TemplateError
+
+    hook = template_dir / "hooks" / "pre_gen_project.py"
+    if not hook.is_file():
+        return
+    try:
+        script = (
+            create_env_with_context(dict(context))
+            .from_string(hook.read_text(encoding="utf-8"))
+            .render(**context)
+        )
+    except (OSError, TemplateError) as exc:
+        raise ProjectError(f"Failed to render the template's answer checks {hook}: {exc}") from exc
+    try:
+        done = subprocess.run(
+            [sys.executable, "-"],
+            input=script,
+            cwd=cwd,
+            capture_output=True,
+            encoding="utf-8",
+            errors="replace",
+            env={**os.environ, "PYTHONIOENCODING": "utf-8"},  # answers may be any script
+            timeout=120,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ProjectError(f"Failed to run the template's answer checks {hook}: {exc}") from exc
+    if done.returncode == 0:
+        return
+    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+    problems = [line.removeprefix("error:").strip() for line in lines if line.startswith("error:")]
+    if problems:
+        raise ProjectError(f"the template rejected the answers: {'; '.join(problems)}")
+    # No "error:" line: the checks themselves broke, and their last line says how.
+    raise ProjectError(
+        f"the template's answer checks {hook} failed: "
+        f"{lines[-1] if lines else f'exit status {done.returncode}'}"
+    )
+
+
 def generate_project(
     answers: Mapping[str, Any] | None,
     output_dir: Path,
@@ -112,11 +161,13 @@ def generate_project(
 
     ``answers`` override the template's defaults (and the config file's); with
     ``no_input`` false, cookiecutter prompts for the rest. Bad answers are rejected by the
-    template's ``pre_gen_project`` hook, which prints each problem on stderr.
+    template's ``pre_gen_project`` hook before anything is written: one ``ProjectError``
+    naming every problem.
     """
     from cookiecutter.exceptions import (  # type: ignore[import-untyped]
         CookiecutterException,
         FailedHookException,
+        UndefinedVariableInTemplate,
     )
     from cookiecutter.generate import generate_files  # type: ignore[import-untyped]
     from cruft._commands.utils.cookiecutter import generate_cookiecutter_context
@@ -136,6 +187,7 @@ def generate_project(
             extra_context=dict(answers or {}),
             no_input=no_input,
         )
+        check_answers(template_dir, context, output_dir)
         project = Path(
             generate_files(
                 repo_dir=str(template_dir),
@@ -145,8 +197,16 @@ def generate_project(
             )
         )
     except FailedHookException as exc:
+        # The answers passed the checks, so a later hook broke: its output is above.
         raise ProjectError(
-            f"the template rejected the answers ({exc}); the problems are printed above"
+            f"a template hook failed after the answers were accepted ({exc}); see its output above"
+        ) from exc
+    except UndefinedVariableInTemplate as exc:
+        # Cookiecutter renders every answer as Jinja (that is how defaults refer to other
+        # answers); its own message would dump the whole context.
+        raise ProjectError(
+            f"the template rejected the answers: {exc.message}: {exc.error.message} (answers "
+            "are rendered as Jinja: leave '{{' and '{%' out of them)"
         ) from exc
     except CookiecutterException as exc:
         raise ProjectError(f"Failed to generate a project from {template_dir}: {exc}") from exc

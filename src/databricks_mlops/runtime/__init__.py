@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,6 +179,23 @@ class Runtime:
             return {"tracking_uri": "databricks", "registry_uri": "databricks-uc"}
         uri = f"sqlite:///{self.home / 'mlflow.db'}"
         return {"tracking_uri": uri, "registry_uri": uri}
+
+    def configure_mlflow_environment(self) -> None:
+        """Point MLflow at this runtime's stores without importing it (a task that never
+        uses MLflow keeps starting fast).
+
+        The URIs go into the environment, which MLflow reads on first use and child
+        processes inherit; every task entry point does this first (``run_task``), so no
+        lookup, however early, reaches MLflow's default store (a stray ``./mlflow.db``).
+        """
+        uris = self.mlflow_uris()
+        if self.is_local:
+            self.home.mkdir(parents=True, exist_ok=True)  # sqlite creates the file, not its folder
+        os.environ["MLFLOW_TRACKING_URI"] = uris["tracking_uri"]
+        os.environ["MLFLOW_REGISTRY_URI"] = uris["registry_uri"]
+        if "mlflow" in sys.modules:
+            # Already imported: a URI set in code would win over the environment.
+            self.configure_mlflow()
 
     def configure_mlflow(self) -> None:
         # Job logs are files: per-artifact download progress bars only add noise there.

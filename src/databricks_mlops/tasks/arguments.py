@@ -37,8 +37,15 @@ def parse_task_arguments(prog: str, argv: Sequence[str] | None = None) -> TaskAr
 
 
 def run_task(task: Callable[[], None]) -> None:
-    """Run a task body; a framework error ends it with one line on stderr, no traceback."""
+    """Run a task body; a framework error ends it with one line on stderr, no traceback.
+
+    MLflow is pointed at the runtime's stores first, here for every entry point: a job run
+    on its own (a schedule, ``databricks-mlops run JOB``) has nothing earlier in the
+    process that would have done it."""
+    from databricks_mlops.runtime import get_runtime
+
     try:
+        get_runtime().configure_mlflow_environment()
         task()
     except MLOpsError as exc:
         # SystemExit with a message: exit code 1 on Databricks, a FAILED task locally.
