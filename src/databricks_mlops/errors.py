@@ -36,12 +36,26 @@ class RunnerError(MLOpsError):
     """The local job runner cannot run what it was asked to run."""
 
 
+class EntryPointNotFoundError(RunnerError):
+    """A python_wheel_task's package or entry point cannot be found (names both, lists
+    the entry points the package declares); a retry would look in the same place."""
+
+    deterministic = True
+
+
 class RuntimeSetupError(MLOpsError):
     """The Spark / MLflow runtime could not be set up."""
 
 
 class IngestionError(MLOpsError):
     """Reading, transforming or writing data in the ingestion stage failed."""
+
+
+class InvalidColumnNamesError(IngestionError):
+    """The data has column names Delta cannot store (column mapping off): the same input
+    fails the same way on every run until the config renames them."""
+
+    deterministic = True
 
 
 class DatasetError(MLOpsError):

@@ -10,7 +10,7 @@ from pyspark.sql import SparkSession
 
 from databricks_mlops.core.pipeline import DataPipeline
 from databricks_mlops.datasets import generate_churn, write_dataset
-from databricks_mlops.errors import IngestionError
+from databricks_mlops.errors import IngestionError, InvalidColumnNamesError
 from databricks_mlops.models.data import DataConfig
 from databricks_mlops.runtime import Runtime
 
@@ -88,8 +88,10 @@ def test_failure_mid_write_leaves_previous_version_readable(
              "transformation_steps": [{"type": "filter_rows", "condition": "assert_true(age < 0) IS NULL"}]}
         ).transformation_steps[0]
     )  # fmt: skip
+    # The batch fails while it is staged; the published table is never touched.
     with pytest.raises(
-        IngestionError, match=r"Failed to write Delta table 'main\.ingest_test\.atomic'"
+        IngestionError,
+        match=r"Failed to write the staging table 'main\.ingest_test\.atomic_staging'",
     ):
         DataPipeline(failing).run()
     table = spark.table(runtime.table(destination))
@@ -166,3 +168,90 @@ def test_cast_turns_malformed_values_into_nulls(
     DataPipeline(cfg).run()
     rows = spark.read.format("delta").load(runtime.path("dbfs:/test/cast")).orderBy("id").collect()
     assert [row["amount"] for row in rows] == [10, None]
+
+
+def test_staged_batch_waits_until_published(
+    spark: SparkSession, runtime: Runtime, source_csv: Path, tmp_path: Path
+) -> None:
+    destination = "main.ingest_test.gated"
+    good = DataPipeline(config(source_csv, destination)).run()
+    assert DataPipeline(config(source_csv, destination)).pending_batch() is None
+
+    changed = tmp_path / "changed.csv"
+    changed.write_text(source_csv.read_text().replace(",Two year,", ",Ten year,"))
+    pipeline = DataPipeline(config(changed, destination))
+    staged = pipeline.stage(pipeline.prepare())
+    assert staged.destination == "main.ingest_test.gated_staging"
+    assert staged.staged_for == destination
+    history = spark.sql(f"DESCRIBE HISTORY {runtime.table(destination)}").collect()
+    assert max(row["version"] for row in history) == good.table_version
+    assert spark.table(runtime.table(destination)).where("contract_type = 'Ten year'").count() == 0
+
+    batch = pipeline.pending_batch()
+    assert batch is not None
+    assert (batch.batch_id, batch.version) == (staged.batch_id, staged.table_version)
+    assert batch.destination_version == good.table_version
+    published = pipeline.publish_staged(staged)
+    assert published.table_version > good.table_version
+    assert spark.table(runtime.table(destination)).where("contract_type = 'Ten year'").count() > 0
+    # The publication commit names the batch, so it is no longer pending.
+    assert pipeline.pending_batch() is None
+
+
+def test_staging_sits_next_to_a_path_destination() -> None:
+    from databricks_mlops.core.staging import staging_location
+
+    assert staging_location("dbfs:/bronze/customers/") == "dbfs:/bronze/customers_staging"
+    assert staging_location("main.s.customers") == "main.s.customers_staging"
+    assert staging_location("main.s.`my-table`") == "main.s.`my-table_staging`"
+
+
+def test_zero_byte_csv_has_no_header(runtime: Runtime, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(
+        IngestionError, match=r"the source '.*empty\.csv' has no header \(the file is empty\)"
+    ):
+        DataPipeline(config(empty, "dbfs:/test/never_empty")).run()
+    assert not runtime.delta_exists("dbfs:/test/never_empty_staging")
+
+
+def test_header_only_csv_has_no_rows(runtime: Runtime, tmp_path: Path) -> None:
+    header_only = tmp_path / "header_only.csv"
+    header_only.write_text("customer_id,last_update_time\n")
+    with pytest.raises(
+        IngestionError, match=r"the source '.*header_only\.csv' has no rows \(only a header\)"
+    ):
+        DataPipeline(config(header_only, "dbfs:/test/never_header")).run()
+    assert not runtime.delta_exists("dbfs:/test/never_header_staging")
+    assert not runtime.delta_exists("dbfs:/test/never_header")
+
+
+def test_column_names_delta_cannot_store_are_listed_with_the_fix(
+    spark: SparkSession, runtime: Runtime, tmp_path: Path
+) -> None:
+    source = tmp_path / "spaces.csv"
+    source.write_text("id,monthly charges,plan(type),ok\n1,10.5,basic,x\n")
+    cfg = DataConfig(source_path=str(source), format="csv", destination_path="dbfs:/test/bad_names")
+    with pytest.raises(InvalidColumnNamesError) as raised:
+        DataPipeline(cfg).run()
+    assert raised.value.deterministic
+    message = str(raised.value)
+    assert message.startswith(
+        "the data has 2 column name(s) Delta cannot store (a space or one of ',;{}()=', "
+        "a tab or a newline): 'monthly charges', 'plan(type)'."
+    )
+    assert (
+        "    - type: rename_columns\n      mapping:\n"
+        '        "monthly charges": "monthly_charges"\n        "plan(type)": "plan_type"'
+    ) in message
+    assert not runtime.delta_exists("dbfs:/test/bad_names_staging")
+    # The suggested step, as suggested, makes the same source ingest.
+    fixed = DataConfig.model_validate(
+        {**cfg.model_dump(), "transformation_steps": [
+            {"type": "rename_columns",
+             "mapping": {"monthly charges": "monthly_charges", "plan(type)": "plan_type"}}]}
+    )  # fmt: skip
+    DataPipeline(fixed).run()
+    table = spark.read.format("delta").load(runtime.path("dbfs:/test/bad_names"))
+    assert table.columns == ["id", "monthly_charges", "plan_type", "ok"]

@@ -63,3 +63,26 @@ def test_a_failed_stage_names_itself_and_keeps_the_stages_before(runtime: Runtim
     with pytest.raises(WorkflowError, match="the ingestion stage failed") as raised:
         workflow.run()
     assert [(s.name, s.status) for s in raised.value.result.stages] == [("ingestion", "failed")]
+
+
+def test_a_batch_failing_an_error_rule_is_never_published(runtime: Runtime) -> None:
+    frame = generate_churn(300, 5)
+    frame.loc[frame.index[:3], "monthly_charges"] = -1.0  # positive_monthly_charges: ERROR
+    write_dataset(frame, Path(runtime.path("/Volumes/main/workflow_rejected/raw/customers.csv")))
+    data, features, training = configs("workflow_rejected")
+    workflow = MLOpsWorkflow(data_config=data, feature_config=features, training_config=training)
+    with pytest.raises(
+        WorkflowError,
+        match=r"the validation stage failed: .*positive_monthly_charges; nothing was published: "
+        r"main\.workflow_rejected\.customers_bronze was not created",
+    ) as raised:
+        workflow.run()
+    assert [(s.name, s.status) for s in raised.value.result.stages] == [
+        ("ingestion", "succeeded"),
+        ("validation", "failed"),
+    ]
+    assert (
+        "staged for main.workflow_rejected.customers_bronze" in raised.value.result.stages[0].detail
+    )
+    assert not runtime.delta_exists("main.workflow_rejected.customers_bronze")
+    assert runtime.delta_exists("main.workflow_rejected.customers_bronze_staging")

@@ -101,3 +101,81 @@ def test_great_expectations_engine_writes_data_docs(table: str, tmp_path: Path) 
     assert [(r["name"], r["failed_count"]) for r in report["rule_results"]] == [("email_ok", 1)]
     index = tmp_path / "reports" / "main.validate_task.people" / "data_docs" / "index.html"
     assert index.is_file()
+
+
+def gated_config(tmp_path: Path, source: Path, destination: str, rules: str) -> Path:
+    path = tmp_path / f"{destination.rsplit('.', 1)[-1]}.yml"
+    path.write_text(
+        f"source_path: {source}\nformat: csv\ndestination_path: {destination}\n"
+        "transformation_steps:\n  - {type: add_ingestion_timestamp}\n"
+        f"validation:\n  report_dir: {tmp_path}/reports\nvalidation_rules:\n{rules}"
+    )
+    return path
+
+
+def ingest_then_validate(config: Path, run_id: str) -> None:
+    from databricks_mlops.tasks.ingest import main as ingest
+
+    ingest([f"--config={config}"])
+    main([f"--config={config}", f"--run_id={run_id}"])
+
+
+def test_failed_error_rule_leaves_the_published_table_exactly_as_it_was(
+    spark: SparkSession, runtime: Runtime, tmp_path: Path
+) -> None:
+    destination = "main.validate_gate.customers"
+    rules = "  - {name: non_negative_age, condition: 'age >= 0', severity: error}\n"
+    source = tmp_path / "customers.csv"
+    source.write_text("id,age\n1,30\n2,40\n")
+    config = gated_config(tmp_path, source, destination, rules)
+    ingest_then_validate(config, "good")
+    published = get_task_value("validate", "published_version")
+    table = runtime.table(destination)
+    rows = sorted((r.id, r.age, r._ingested_at) for r in spark.table(table).collect())
+    assert [(i, a) for i, a, _ in rows] == [(1, 30), (2, 40)]
+
+    source.write_text("id,age\n1,30\n2,-5\n3,41\n")
+    from databricks_mlops.tasks.ingest import main as ingest
+
+    ingest([f"--config={config}"])
+    with pytest.raises(
+        SystemExit,
+        match=rf"1 ERROR rule\(s\) failed on main\.validate_gate\.customers: non_negative_age; "
+        rf"nothing was published: main\.validate_gate\.customers stays at version {published}, "
+        r"the rejected batch stays in main\.validate_gate\.customers_staging version \d+",
+    ):
+        main([f"--config={config}", "--run_id=bad"])
+    history = spark.sql(f"DESCRIBE HISTORY {table}").collect()
+    assert max(row["version"] for row in history) == published
+    assert sorted((r.id, r.age, r._ingested_at) for r in spark.table(table).collect()) == rows
+    # Validating again on its own still refuses the waiting batch.
+    with pytest.raises(SystemExit, match=r"non_negative_age; nothing was published"):
+        main([f"--config={config}", "--run_id=bad-again"])
+    assert spark.table(table).count() == 2
+
+
+def test_quarantine_keeps_one_copy_per_input_and_publishes_the_rest(
+    spark: SparkSession, runtime: Runtime, tmp_path: Path
+) -> None:
+    destination = "main.validate_gate.people"
+    rules = (
+        "  - {name: plausible_age, condition: 'age >= 0 and age <= 120', severity: error,"
+        " quarantine: true}\n"
+    )
+    source = tmp_path / "people.csv"
+    source.write_text("id,age\n1,30\n2,150\n3,41\n")
+    config = gated_config(tmp_path, source, destination, rules)
+    quarantine = runtime.table(f"{destination}_quarantine")
+    ingest_then_validate(config, "q1")
+    assert sorted(r.id for r in spark.table(runtime.table(destination)).collect()) == [1, 3]
+    assert [r.id for r in spark.table(quarantine).collect()] == [2]
+    # The same input again (a re-run, a retry): the quarantine does not grow.
+    ingest_then_validate(config, "q2")
+    held = spark.table(quarantine).collect()
+    assert [(r.id, r._validation_run_id) for r in held] == [(2, "q2")]
+    assert sorted(r.id for r in spark.table(runtime.table(destination)).collect()) == [1, 3]
+    # A different input keeps the first input's rows and adds its own.
+    source.write_text("id,age\n4,-1\n5,20\n")
+    ingest_then_validate(config, "q3")
+    assert sorted(r.id for r in spark.table(quarantine).collect()) == [2, 4]
+    assert [r.id for r in spark.table(runtime.table(destination)).collect()] == [5]

@@ -99,10 +99,21 @@ class MLOpsWorkflow:
         result = WorkflowResult(model_name=self.training_config.registry_model_name)
         stage = _StageRunner(result)
 
+        # Ingestion stages the batch; validation publishes it only if no ERROR rule fails,
+        # so a failed validation leaves the destination (and what the later stages read)
+        # as it was.
         ingested = stage("ingestion", lambda: run_ingest(self.data_config))
-        stage.note(f"{ingested.rows_written} rows -> {ingested.destination}")
+        stage.note(
+            f"{ingested.rows_written} rows -> {ingested.destination}"
+            + (f" (staged for {ingested.staged_for})" if ingested.staged_for else "")
+        )
         validated = stage("validation", lambda: run_validate(self.data_config))
-        stage.note(f"{len(validated.result.rule_results)} rules, all ERROR rules passed")
+        published = (
+            f"; published {self.data_config.destination_path} version {validated.published_version}"
+            if validated.published_version is not None
+            else ""
+        )
+        stage.note(f"{len(validated.result.rule_results)} rules, all ERROR rules passed{published}")
         built = stage(
             "features",
             lambda: run_build_features(self.feature_config, refit=self.refit_features),

@@ -1,7 +1,10 @@
-"""``mlops-validate``: check the ingested table against the config's rules.
+"""``mlops-validate``: check the batch ``mlops-ingest`` staged, and publish it if it passes.
 
-ERROR rules that fail end the task non-zero, naming them; WARNING rules are reported;
-``quarantine: true`` rules move their failing rows to ``<table>_quarantine``.
+ERROR rules that fail end the task non-zero, naming them, and nothing is published: the
+destination keeps its version and rows, and the rejected batch stays in
+``<table>_staging`` for inspection. WARNING rules are reported; ``quarantine: true``
+rules hold their failing rows back in ``<table>_quarantine``. With no batch waiting
+(run on its own after a publication), the destination itself is validated in place.
 """
 
 from __future__ import annotations
@@ -18,16 +21,30 @@ if TYPE_CHECKING:
 
 
 def run_validate(config: DataConfig, *, run_id: str | None = None) -> ValidationRun:
-    """The stage itself (also called by ``MLOpsWorkflow``): validate, record, and raise
-    :class:`ValidationFailedError` naming the ERROR rules that failed."""
+    """The stage itself (also called by ``MLOpsWorkflow``): validate, publish, record, and
+    raise :class:`ValidationFailedError` naming the ERROR rules that failed."""
+    from databricks_mlops.core.pipeline import DataPipeline
     from databricks_mlops.errors import ValidationFailedError
     from databricks_mlops.runtime import get_runtime
     from databricks_mlops.runtime.task_values import set_task_value
     from databricks_mlops.validation.report import print_result
-    from databricks_mlops.validation.run import run_validation
+    from databricks_mlops.validation.run import StagedInput, run_validation
 
-    outcome = run_validation(get_runtime(), config, run_id=run_id or uuid.uuid4().hex[:12])
-    print_result(outcome.result, title=f"validation of {config.destination_path}")
+    runtime = get_runtime()
+    pipeline = DataPipeline(config, runtime)
+    batch = pipeline.pending_batch()
+    staged = None
+    if batch is not None:
+        staged = StagedInput(
+            batch.location,
+            batch.version,
+            lambda passing: pipeline.publish(passing, batch).table_version,
+        )
+    outcome = run_validation(runtime, config, run_id=run_id or uuid.uuid4().hex[:12], staged=staged)
+    print_result(
+        outcome.result,
+        title=f"validation of {outcome.validated} version {outcome.validated_version}",
+    )
     print(f"validate: report {outcome.report_path}; {outcome.quarantined} rows quarantined")
     if outcome.data_docs is not None:
         print(f"validate: Great Expectations Data Docs {outcome.data_docs}")
@@ -35,10 +52,24 @@ def run_validate(config: DataConfig, *, run_id: str | None = None) -> Validation
     set_task_value("failed_rules", [r.name for r in outcome.result.failures])
     if not outcome.result.passed:
         names = ", ".join(r.name for r in outcome.result.errors)
+        unchanged = ""
+        if batch is not None:
+            kept = (
+                f"stays at version {batch.destination_version}"
+                if batch.destination_version is not None
+                else "was not created"
+            )
+            unchanged = (
+                f"; nothing was published: {config.destination_path} {kept}, the rejected "
+                f"batch stays in {batch.location} version {batch.version}"
+            )
         raise ValidationFailedError(
             f"{len(outcome.result.errors)} ERROR rule(s) failed on "
-            f"{config.destination_path}: {names} (details: {outcome.report_path})"
+            f"{config.destination_path}: {names}{unchanged} (details: {outcome.report_path})"
         )
+    if outcome.published_version is not None:
+        set_task_value("published_version", outcome.published_version)
+        print(f"validate: published {config.destination_path} version {outcome.published_version}")
     return outcome
 
 

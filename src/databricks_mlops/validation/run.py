@@ -1,16 +1,26 @@
-"""One validation run of a stage's table: validate, quarantine, record, report."""
+"""One validation run of a stage's table: validate, quarantine, publish, record, report.
+
+A staged batch (``staged``) is validated where it waits and published only when no
+ERROR rule failed, without its quarantined rows; on a failure the destination is not
+touched. Without one, the destination is validated in place (quarantine then deletes
+the held rows from it), which is all that can be done for data already published.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyspark.sql import DataFrame
+
 from databricks_mlops.expressions import schema_from_spark
-from databricks_mlops.models.data import DataConfig
+from databricks_mlops.models.data import AddIngestionTimestamp, DataConfig
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.validation.results import ValidationResult
 from databricks_mlops.validation.rules import prepare_rules
 from databricks_mlops.validation.table_outputs import (
+    content_hash,
     default_runs_table,
     quarantine_rows,
     record_run,
@@ -19,19 +29,41 @@ from databricks_mlops.validation.table_outputs import (
 
 
 @dataclass(frozen=True)
+class StagedInput:
+    """A batch waiting in a staging table, and how to publish it once it passes."""
+
+    location: str
+    version: int
+    # Writes the passing rows to the destination; returns the destination's new version.
+    publish: Callable[[DataFrame], int]
+
+
+@dataclass(frozen=True)
 class ValidationRun:
     result: ValidationResult
     report_path: Path
     quarantined: int
     data_docs: Path | None = None
+    # The table and version the rules ran on (the staging table for a staged batch).
+    validated: str = ""
+    validated_version: int | None = None
+    # The destination version this run published; None when it published nothing.
+    published_version: int | None = None
 
 
-def run_validation(runtime: Runtime, config: DataConfig, *, run_id: str) -> ValidationRun:
+def run_validation(
+    runtime: Runtime, config: DataConfig, *, run_id: str, staged: StagedInput | None = None
+) -> ValidationRun:
     settings = config.validation
     target = config.destination_path
-    version = int(runtime.delta_table(target).history(1).collect()[0]["version"])
+    source = staged.location if staged is not None else target
+    version = (
+        staged.version
+        if staged is not None
+        else int(runtime.delta_table(target).history(1).collect()[0]["version"])
+    )
     # Pinned to the version recorded below, whatever is committed meanwhile.
-    df = runtime.read_delta(target, version=version)
+    df = runtime.read_delta(source, version=version)
     report_dir = Path(runtime.file_path(settings.report_dir or "dbfs:/mlops/validation")) / _safe(
         target
     )
@@ -53,10 +85,22 @@ def run_validation(runtime: Runtime, config: DataConfig, *, run_id: str) -> Vali
             df, config.validation_rules, sample_failures=settings.sample_failures
         )
     quarantined = 0
+    passing = df
     to_hold = {r.name for r in config.validation_rules if r.quarantine and _failed(result, r.name)}
     if to_hold:
         prepared = prepare_rules(config.validation_rules, schema_from_spark(df.schema))
-        quarantined = quarantine_rows(runtime, target, df, prepared, run_id)
+        held = quarantine_rows(
+            runtime,
+            target,
+            df,
+            prepared,
+            run_id,
+            input_hash=content_hash(df, exclude=_ingestion_timestamps(config)),
+            remove_from=None if staged is not None else target,
+        )
+        if held is not None:
+            quarantined = held.rows
+            passing = df.where(~held.failing)
         result = result.model_copy(
             update={
                 "rule_results": [
@@ -65,16 +109,40 @@ def run_validation(runtime: Runtime, config: DataConfig, *, run_id: str) -> Vali
                 ]
             }
         )
-    record_run(
-        runtime,
-        result,
-        target=target,
-        table_version=version,
-        run_id=run_id,
-        runs_table=settings.results_table or default_runs_table(target),
-    )
-    report = write_report(result, report_dir / f"{run_id}.json", run_id=run_id, target=target)
-    return ValidationRun(result, report, quarantined, data_docs)
+    published: int | None = None
+    try:
+        if staged is not None and result.passed:
+            published = staged.publish(passing)
+    finally:
+        # Recorded whatever happened: a failed run is quality history too.
+        record_run(
+            runtime,
+            result,
+            target=target,
+            table_version=published if staged is not None else version,
+            run_id=run_id,
+            runs_table=settings.results_table or default_runs_table(target),
+        )
+        report = write_report(
+            result,
+            report_dir / f"{run_id}.json",
+            run_id=run_id,
+            target=target,
+            extra={
+                "validated": {"table": source, "version": version},
+                "published_version": published,
+            },
+        )
+    return ValidationRun(result, report, quarantined, data_docs, source, version, published)
+
+
+def _ingestion_timestamps(config: DataConfig) -> set[str]:
+    """Columns that differ on every run of the same input (``add_ingestion_timestamp``)."""
+    return {
+        step.column
+        for step in config.transformation_steps
+        if isinstance(step, AddIngestionTimestamp)
+    }
 
 
 def _failed(result: ValidationResult, name: str) -> bool:
