@@ -21,12 +21,14 @@ TASK_MODULE = "runner_fake_tasks"
 _TASK_SOURCE = """
 import os
 import sys
+import time
 
-from databricks_mlops.errors import ConfigError
+from databricks_mlops.errors import ConcurrentWriteError, ConfigError
 from databricks_mlops.runtime.task_values import get_task_value, set_task_value
+from databricks_mlops.tasks.arguments import run_task
 
 CALLS = []
-ATTEMPTS = {"flaky": 0}
+ATTEMPTS = {"flaky": 0, "conflict": 0}
 
 
 def _record(**extra):
@@ -79,6 +81,32 @@ def consume_values():
 
 def set_unserialisable():
     set_task_value("bad", object())
+
+
+def config_error_through_run_task():
+    # What a real task entry point does with a framework error: SystemExit("error: ...").
+    def body():
+        _record()
+        raise ConfigError("configs/bad.yml:3: field 'x' is required")
+
+    run_task(body)
+
+
+def conflict_once():
+    ATTEMPTS["conflict"] += 1
+    _record(attempt=ATTEMPTS["conflict"])
+    if ATTEMPTS["conflict"] == 1:
+        raise ConcurrentWriteError("Another run committed to 'main.s.t' first")
+
+
+def hold():
+    # Say it started (argv[1]), then wait until argv[2] exists: a run that stays active.
+    started, release = sys.argv[1], sys.argv[2]
+    with open(started, "w", encoding="utf-8") as handle:
+        handle.write(str(os.getpid()))
+    deadline = time.monotonic() + 120
+    while not os.path.exists(release) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def flaky():

@@ -442,3 +442,44 @@ def test_run_job_task_outside_the_bundle_is_explained(
     tasks = [{"task_key": "remote", "run_job_task": {"job_id": 123456}}]
     error = run(write_bundle, {"job": tasks}).task("remote").error or ""
     assert "job_id '123456' does not name a job of this bundle" in error
+
+
+@pytest.mark.parametrize("function", ["raise_config_error", "config_error_through_run_task"])
+def test_deterministic_error_is_not_retried(
+    write_bundle: BundleWriter, tasks_module: ModuleType, function: str
+) -> None:
+    console = Console(record=True, width=200, color_system=None)
+    tasks = [wheel("a", function, max_retries=3, min_retry_interval_millis=1)]
+    result = run(write_bundle, {"job": tasks}, console=console)
+    failed = result.task("a")
+    assert (failed.status, failed.attempts, len(tasks_module.CALLS)) == (FAILED, 1, 1)
+    assert failed.not_retried == "ConfigError fails the same way on every attempt"
+    assert "a: not retried: ConfigError fails the same way on every attempt" in (
+        console.export_text()
+    )
+
+
+def test_missing_entry_point_is_not_retried_and_lists_the_available_ones(
+    write_bundle: BundleWriter, tasks_module: ModuleType
+) -> None:
+    console = Console(record=True, width=300, color_system=None)
+    result = run(write_bundle, {"job": [wheel("a", "recrod", max_retries=2)]}, console=console)
+    failed = result.task("a")
+    assert (failed.status, failed.attempts) == (FAILED, 1)
+    assert failed.error is not None
+    assert (
+        "module 'runner_fake_tasks' has no function 'recrod' (did you mean 'record'?)"
+        in failed.error
+    )
+    assert "conflict_once, consume_values, exit_nonzero" in failed.error
+    assert "record" in failed.error.split("entry points of 'runner_fake_tasks': ")[1]
+    assert "not retried: EntryPointNotFoundError fails the same way" in console.export_text()
+
+
+def test_concurrent_write_error_is_retried(
+    write_bundle: BundleWriter, tasks_module: ModuleType
+) -> None:
+    tasks = [wheel("a", "conflict_once", max_retries=1, min_retry_interval_millis=1)]
+    result = run(write_bundle, {"job": tasks})
+    assert (result.task("a").status, result.task("a").attempts) == (SUCCESS, 2)
+    assert result.task("a").not_retried is None

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from databricks_mlops.errors import MLOpsError
+from databricks_mlops.deployment.errors import DeploymentError
 from databricks_mlops.expressions.sql_backend import sql_identifier
 from databricks_mlops.model_training.registry import version_by_alias
 from databricks_mlops.models.deployment import BatchInferenceConfig
 from databricks_mlops.runtime import Runtime
+from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors
 
 
-class BatchInferenceError(MLOpsError):
+class BatchInferenceError(DeploymentError):
     """The table cannot be scored (no such model alias, missing input columns...)."""
 
 
@@ -66,7 +67,10 @@ def score_table(runtime: Runtime, config: BatchInferenceConfig) -> BatchScoring:
         F.lit(config.model_name).alias("model_name"),
         F.current_timestamp().alias("scored_at"),
     )
-    _merge_log(runtime, log, [*config.key_columns, *event, "model_version"], config.output_table)
+    with delta_conflicts_as_errors(config.output_table, "inference log MERGE"):
+        _merge_log(
+            runtime, log, [*config.key_columns, *event, "model_version"], config.output_table
+        )
     history = runtime.delta_table(config.output_table).history(1).collect()[0]
     metrics = history["operationMetrics"] or {}
     if history["operation"] == "MERGE":  # numOutputRows also counts rows merely copied

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from databricks_mlops.errors import MLOpsError
 from databricks_mlops.expressions.sql_backend import sql_string
+from databricks_mlops.monitoring.errors import MonitoringError
+from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -34,7 +36,7 @@ HISTORY_RUN_LIMIT = 200
 """At most this many past runs are read back for status and trend plots."""
 
 
-class MetricsTableError(MLOpsError):
+class MetricsTableError(MonitoringError):
     """The monitoring metrics table cannot be written or read."""
 
 
@@ -117,7 +119,8 @@ def write_metrics(runtime: Runtime, table: str, rows: list[MetricRow]) -> int:
             writer = writer.mode("overwrite").option("replaceWhere", predicate)
         else:
             writer = writer.mode("overwrite")
-        runtime.write_delta(writer, table)
+        with delta_conflicts_as_errors(table, "monitoring metrics write"):
+            runtime.write_delta(writer, table)
         return int(runtime.delta_table(table).history(1).collect()[0]["version"])
     except MLOpsError:
         raise

@@ -4,6 +4,11 @@ Tasks run one after another in the same interpreter so they share one SparkSessi
 one MLflow setup, which is what makes a local run fast. Each task sees the process as a
 Databricks task would: ``sys.argv`` built from its parameters, dynamic value references
 resolved, task values readable through :mod:`databricks_mlops.runtime.task_values`.
+
+A run holds one of its job's ``max_concurrent_runs`` slots (:mod:`.job_lock`) from start to
+end, as Databricks counts active runs. A failed attempt is retried up to ``max_retries``
+unless its error is deterministic (``MLOpsError.deterministic``: a bad config, a missing
+entry point), which a retry would only repeat.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -25,6 +31,7 @@ from databricks_mlops.errors import MLOpsError, RunnerError, did_you_mean
 from databricks_mlops.runner.bundle import Bundle
 from databricks_mlops.runner.dynamic_values import RunState, TaskScope, resolve_dynamic_values
 from databricks_mlops.runner.graph import TaskNode, build_task_graph
+from databricks_mlops.runner.job_lock import job_run_slot, max_concurrent_runs
 from databricks_mlops.runner.report import print_job_start, print_summary, print_task_line
 from databricks_mlops.runner.results import JobRunResult, TaskResult, TaskStatus
 from databricks_mlops.runner.run_conditions import decide
@@ -37,6 +44,7 @@ from databricks_mlops.runner.task_kinds import (
     task_type_of,
     wheel_arguments,
 )
+from databricks_mlops.runtime import mlops_home
 from databricks_mlops.runtime.task_values import TaskValueStore, bind_task_values
 
 LOCAL_JOB_ID_PREFIX = "local-job:"
@@ -55,6 +63,8 @@ class _Attempt:
     traceback: str | None = None
     outcome: str | None = None
     nested: JobRunResult | None = None
+    not_retried: str | None = None
+    """Why a retry would fail the same way, when it would."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,23 @@ def _task_process_state(argv: list[str] | None, env: Mapping[str, str]) -> Itera
                 os.environ[name] = value
 
 
+def _not_retried_reason(exc: BaseException) -> str | None:
+    """Why retrying would not help: ``exc`` is (or wraps) a deterministic MLOpsError.
+
+    Task entry points end a framework error as ``SystemExit("error: ...") from None``, which
+    hides the error from the traceback but keeps it as ``__context__``: look there too."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, MLOpsError):  # the outermost framework error decides
+            if not current.deterministic:
+                return None
+            return f"{type(current).__name__} fails the same way on every attempt"
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def _user_traceback(exc: BaseException) -> str:
     """The traceback from the task's own code down, without the runner's frames."""
     frames = exc.__traceback__
@@ -118,9 +145,11 @@ def _user_traceback(exc: BaseException) -> str:
 class LocalJobRunner:
     """Runs the jobs of one bundle; a run_job_task re-enters it for the child job."""
 
-    def __init__(self, bundle: Bundle, console: Console) -> None:
+    def __init__(self, bundle: Bundle, console: Console, home: Path | None = None) -> None:
         self.bundle = bundle
         self.console = console
+        self.home = home if home is not None else mlops_home()
+        """Where the run slots of ``max_concurrent_runs`` are kept (the local home)."""
         self._active_jobs: list[str] = []
 
     def run(
@@ -148,16 +177,25 @@ class LocalJobRunner:
             ),
             results,
         )
-        print_job_start(self.console, job_key, run.state.run_id, depth)
+        slot = job_run_slot(
+            self.home,
+            self.bundle.name,
+            self.bundle.target,
+            job_key,
+            max_concurrent_runs(job_key, job),
+            run.state.run_id,
+        )
         clock = time.monotonic()
-        self._active_jobs.append(job_key)
-        try:
-            for task_key in graph.order:
-                result = self._visit(graph.nodes[task_key], run, depth)
-                run.results[task_key] = result
-                print_task_line(self.console, result, depth)
-        finally:
-            self._active_jobs.pop()
+        with slot:
+            print_job_start(self.console, job_key, run.state.run_id, depth)
+            self._active_jobs.append(job_key)
+            try:
+                for task_key in graph.order:
+                    result = self._visit(graph.nodes[task_key], run, depth)
+                    run.results[task_key] = result
+                    print_task_line(self.console, result, depth)
+            finally:
+                self._active_jobs.pop()
         outcome = JobRunResult(
             job_key=job_key,
             run_id=run.state.run_id,
@@ -214,6 +252,12 @@ class LocalJobRunner:
                 attempt = self._attempt(node, task_type, run, scope, depth)
             if attempt.error is None or attempt_number > retries:
                 break
+            if attempt.not_retried is not None:
+                self.console.print(
+                    f"{'  ' * depth}  {node.key}: [yellow]not retried:[/] {attempt.not_retried}",
+                    highlight=False,
+                )
+                break
             self.console.print(
                 f"{'  ' * depth}  [yellow]retrying[/] {node.key} "
                 f"(attempt {attempt_number + 1} of {retries + 1})",
@@ -231,6 +275,7 @@ class LocalJobRunner:
             attempts=attempt_number,
             run_id=task_run_id,
             nested=attempt.nested,
+            not_retried=attempt.not_retried if attempt_number <= retries else None,
         )
 
     def _attempt(
@@ -239,6 +284,7 @@ class LocalJobRunner:
         attempt = _Attempt()
         if task_type not in RUNNABLE_TASK_TYPES:
             attempt.error = not_runnable_message(task_type)
+            attempt.not_retried = f"a {task_type} cannot run locally on any attempt"
             return attempt
         env = {
             "MLOPS_JOB_KEY": run.state.job_key,
@@ -262,8 +308,10 @@ class LocalJobRunner:
                 self._run_wheel_task(settings, run, scope, env)
         except SystemExit as exc:
             attempt.error = exit_failure(exc)
+            attempt.not_retried = _not_retried_reason(exc)
         except MLOpsError as exc:
             attempt.error = str(exc)
+            attempt.not_retried = _not_retried_reason(exc)
         except Exception as exc:
             attempt.error = f"{type(exc).__name__}: {exc}"
             attempt.traceback = _user_traceback(exc)

@@ -35,6 +35,8 @@ class TaskResult:
     run_id: str | None = None
     nested: JobRunResult | None = None
     """The run of the job a run_job_task started."""
+    not_retried: str | None = None
+    """Why a failed task with retries left was not retried (a deterministic error)."""
 
 
 @dataclass(frozen=True)

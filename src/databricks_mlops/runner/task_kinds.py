@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from databricks_mlops.errors import RunnerError, did_you_mean
+from databricks_mlops.errors import EntryPointNotFoundError, RunnerError, did_you_mean
 
 RUNNABLE_TASK_TYPES = ("python_wheel_task", "condition_task", "run_job_task")
 _INSTALL_HINT = (
@@ -79,12 +79,15 @@ def resolve_entry_point(package_name: str, entry_point: str) -> Callable[[], obj
                 if exc.name is None or not point.module.startswith(exc.name):
                     raise  # an import inside the task's module failed: show its traceback
                 # Metadata names a module that is not there: a stale install.
-                raise RunnerError(
+                raise EntryPointNotFoundError(
                     f"entry point '{entry_point}' of distribution '{package_name}' points at "
                     f"{point.value}, but module '{exc.name}' does not exist; {_INSTALL_HINT}"
                 ) from exc
             if not callable(loaded):
-                raise RunnerError(f"entry point '{entry_point}' ({point.value}) is not callable")
+                raise EntryPointNotFoundError(
+                    f"entry point '{entry_point}' of distribution '{package_name}' "
+                    f"({point.value}) is not callable"
+                )
             return loaded  # type: ignore[no-any-return]
 
     module_name = package_name.replace("-", "_")
@@ -94,20 +97,36 @@ def resolve_entry_point(package_name: str, entry_point: str) -> Callable[[], obj
         return function  # type: ignore[no-any-return]
 
     if distribution is None and module is None:
-        raise RunnerError(
+        raise EntryPointNotFoundError(
             f"package '{package_name}' is not installed in this Python environment "
             f"({sys.executable}) and no module '{module_name}' can be imported; {_INSTALL_HINT}"
         )
-    declared = [p.name for p in distribution.entry_points] if distribution is not None else []
-    where = (
-        f"distribution '{package_name}' has no entry point '{entry_point}'"
-        + did_you_mean(entry_point, declared)
-        if distribution is not None
-        else f"no distribution '{package_name}' is installed"
+    if distribution is not None:
+        declared = sorted({point.name for point in distribution.entry_points})
+        where = f"distribution '{package_name}' has no entry point '{entry_point}'" + did_you_mean(
+            entry_point, declared
+        )
+        suggestion = ""
+    else:
+        declared = _module_functions(module)
+        where = f"no distribution '{package_name}' is installed"
+        suggestion = did_you_mean(entry_point, declared)
+    raise EntryPointNotFoundError(
+        f"{where}, and module '{module_name}' has no function '{entry_point}'{suggestion} "
+        f"(entry points of '{package_name}': {', '.join(declared) or 'none'}); declare it "
+        f"under [project.scripts] in pyproject.toml and {_INSTALL_HINT}"
     )
-    raise RunnerError(
-        f"{where}, and module '{module_name}' has no function '{entry_point}'; declare it under "
-        f"[project.scripts] in pyproject.toml and {_INSTALL_HINT}"
+
+
+def _module_functions(module: Any) -> list[str]:
+    """The public functions a fallback module defines itself (not the ones it imports)."""
+    name = getattr(module, "__name__", None)
+    return sorted(
+        key
+        for key, value in vars(module).items()
+        if not key.startswith("_")
+        and callable(value)
+        and getattr(value, "__module__", None) == name
     )
 
 

@@ -9,6 +9,7 @@ their text, which is what is matched here, so the check works on either kind of 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -29,17 +30,40 @@ _CONFLICT_MARKERS = (
 )
 
 
-def is_delta_conflict(exc: BaseException) -> bool:
-    """Whether ``exc`` (or anything in its cause chain) is a Delta commit conflict."""
+# Delta's own sentence after "[DELTA_CONCURRENT_APPEND] ConcurrentAppendException: ".
+_DELTA_REASON = re.compile(r"\[DELTA_[A-Z_]+\]\s*(?:[\w.]+Exception:\s*)?([^\n]*)")
+
+
+def _conflict_text(exc: BaseException) -> str | None:
+    """The text of the first exception in ``exc``'s chain that is a Delta conflict."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         text = f"{type(current).__name__}: {current}"
         if any(marker in text for marker in _CONFLICT_MARKERS):
-            return True
+            return text
         current = current.__cause__ or current.__context__
-    return False
+    return None
+
+
+def is_delta_conflict(exc: BaseException) -> bool:
+    """Whether ``exc`` (or anything in its cause chain) is a Delta commit conflict."""
+    return _conflict_text(exc) is not None
+
+
+def describe_conflict(text: str) -> str:
+    """``"ConcurrentAppendException: Files were added ... by a concurrent update"``: the
+    exception's name and Delta's one-sentence reason, out of a Java stack trace."""
+    found_markers = [marker for marker in _CONFLICT_MARKERS if marker in text]
+    # The exception's class name reads better than Delta's error class.
+    kind = next(
+        (marker for marker in found_markers if marker.endswith("Exception")),
+        found_markers[0].rstrip("_") if found_markers else "conflict",
+    )
+    found = _DELTA_REASON.search(text)
+    reason = found.group(1).replace("Please try the operation again.", "").strip() if found else ""
+    return f"{kind}: {reason.rstrip('.')}" if reason else kind
 
 
 @contextmanager
@@ -51,11 +75,12 @@ def delta_conflicts_as_errors(target: str, operation: str = "write") -> Iterator
     except ConcurrentWriteError:
         raise
     except Exception as exc:
-        if not is_delta_conflict(exc):
+        text = _conflict_text(exc)
+        if text is None:
             raise
-        kind = next((m for m in _CONFLICT_MARKERS if m in str(exc)), type(exc).__name__)
         raise ConcurrentWriteError(
             f"Another run committed to {target!r} while this {operation} was in progress "
-            f"({kind.rstrip('_')}); nothing from this {operation} was committed. "
-            "Re-run the task once the other run has finished (is the job running twice?)."
+            f"({describe_conflict(text)}); nothing from this {operation} was committed. "
+            "Re-run the task once the other run has finished (is the job running twice?); "
+            "the local runner retries it when the task sets max_retries."
         ) from exc
