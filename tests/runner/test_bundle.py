@@ -385,3 +385,26 @@ def test_error_in_a_target_override_names_the_target(write_bundle: BundleWriter)
     root = ROOT.replace('epochs: "50"', "epochs: ${var.epochs}")
     with pytest.raises(BundleError, match=r"databricks\.yml targets\.prod\).*'epochs'"):
         load_bundle(write_bundle(_bundle_files(**{"databricks.yml": root})), "prod", {}, environ={})
+
+
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8)
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (ALIAS_BOMB.encode(), r"resources/extra\.yml:\d+:\d+: this document expands to more"),
+        (b"resources:\n  jobs: {caf\xe9: 1}\n", r"resources/extra\.yml:2: file is not UTF-8"),
+        (b"x: " + b"[" * 3000 + b"]" * 3000 + b"\n", r"nesting deeper than \d+ levels"),
+    ],
+    ids=["alias_bomb", "not_utf8", "deep_nesting"],
+)
+def test_hostile_bundle_file_is_one_located_error(
+    write_bundle: BundleWriter, content: bytes, problem: str
+) -> None:
+    root = write_bundle(_bundle_files())
+    (root / "resources" / "extra.yml").write_bytes(content)
+    with pytest.raises(BundleError, match=problem):
+        load_bundle(root, None, {}, environ={})

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from databricks_mlops.errors import BundleError
+from databricks_mlops.models.yaml_source import LimitedSafeLoader, describe_decode_error
 
 ROOT_FILE_NAMES = ("databricks.yml", "databricks.yaml")
 
@@ -47,11 +48,18 @@ def read_yaml_mapping(path: Path, root: Path) -> dict[str, Any]:
     """Parse one bundle file; errors name the file (relative to the bundle) and line."""
     shown = display_path(path, root)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise BundleError(f"Cannot read bundle file {shown}: {exc}") from exc
     try:
-        data = yaml.safe_load(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, problem = describe_decode_error(raw, exc)
+        raise BundleError(f"{shown}:{line}: {problem}; save the file as UTF-8") from exc
+    try:
+        # The config loader's limits: alias bombs, nesting past its depth and integers too
+        # long to print are one located error instead of a hang or a RecursionError.
+        data = yaml.load(text, Loader=LimitedSafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark is not None else shown
