@@ -92,3 +92,24 @@ def test_new_prints_a_rejected_answer_as_one_line(tmp_path: Path) -> None:
         "address (name@domain.tld)"
     ]
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_hostile_answers_file_is_one_clear_error(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.yml"
+    bomb.write_text(
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n"
+            for i in range(8)
+        )
+    )
+    latin1 = tmp_path / "latin1.yml"
+    latin1.write_bytes(b"project_name: Pr\xe9vision\n")
+    for path, problem in ((bomb, "expands to more than"), (latin1, ":1: file is not UTF-8")):
+        result = CliRunner().invoke(
+            app, ["new", "--no-input", "--config-file", str(path), "-o", str(tmp_path / "out")]
+        )
+        assert isinstance(result.exception, ProjectError), result.output
+        assert problem in str(result.exception)
+        assert "\n" not in str(result.exception)  # one line, not PyYAML's context dump
+        assert not (tmp_path / "out").exists()

@@ -53,8 +53,21 @@ def load_answers_file(path: Path) -> tuple[dict[str, Any], Path | None]:
     """
     import yaml
 
+    from databricks_mlops.models.yaml_source import LimitedSafeLoader, describe_decode_error
+
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+        # The config loader's limits: an alias bomb or deep nesting is an error, not a hang.
+        loaded = yaml.load(text, Loader=LimitedSafeLoader)
+    except UnicodeDecodeError as exc:
+        line, problem = describe_decode_error(raw, exc)
+        raise ProjectError(f"answers file {path}:{line}: {problem}") from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ProjectError(
+            f"answers file {path}:{mark.line + 1 if mark else 1}: {exc.problem or exc}"
+        ) from exc
     except (OSError, yaml.YAMLError) as exc:
         raise ProjectError(f"Failed to read the answers file {path}: {exc}") from exc
     if loaded is None:
