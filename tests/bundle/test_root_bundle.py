@@ -120,3 +120,20 @@ def test_serverless_tasks_run_the_local_spark_version(target: str) -> None:
         for environment in job.get("environments", []):
             version = str(environment["spec"]["environment_version"])
             assert SERVERLESS_SPARK.get(version) == local, f"{key}: environment {version}"
+
+
+def test_deploy_task_outlasts_the_rollout_it_waits_for() -> None:
+    """The deploy task waits for the endpoint's creation, then for each traffic step, each
+    up to wait_timeout_seconds: a task timeout below that kills a rollout that would
+    have succeeded, halfway through its traffic shift."""
+    from databricks_mlops.models.config import DeploymentConfig
+
+    bundle = load_bundle(REPO, "dev", {})
+    deploy = next(t for t in bundle.jobs["model_deployment"]["tasks"] if t["task_key"] == "deploy")
+    config = DeploymentConfig.from_yaml(
+        REPO / "configs" / "deployment.yml", deploy["python_wheel_task"]["named_parameters"]
+    )
+    assert config.serving is not None
+    rollout = config.serving.rollout
+    worst_case = (len(rollout.traffic_steps) + 1) * rollout.wait_timeout_seconds
+    assert deploy["timeout_seconds"] >= worst_case
