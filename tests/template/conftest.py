@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from tests.template.helpers import MATRIX, render
+
+# What a copy of a generated project leaves behind: its environment and local state.
+_NOT_COPIED = shutil.ignore_patterns(".venv", ".mlops", "dist", ".pytest_cache", "__pycache__")
 
 
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("renders")
     return {name: render(base / name, answers) for name, answers in MATRIX.items()}
+
+
+@pytest.fixture(scope="session")
+def generated_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default render against this checkout, for the slow end-to-end tests. Its
+    virtualenv (created by the first `make`) is shared: see ``copy_of_generated_project``."""
+    return render(tmp_path_factory.mktemp("generated"), {})  # framework_source: this checkout
+
+
+@pytest.fixture
+def copy_of_generated_project(generated_project: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the default render to adapt, and the virtualenv it runs in (the
+    original's: installing the same dependencies again would take a minute)."""
+    copy = tmp_path / generated_project.name
+    shutil.copytree(generated_project, copy, ignore=_NOT_COPIED)
+    return copy, generated_project / ".venv"

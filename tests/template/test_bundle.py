@@ -6,6 +6,7 @@ import copy
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.template.helpers import MATRIX, REPO, TARGETS, VALIDATOR, job_graph
@@ -99,3 +100,84 @@ def test_prod_runs_as_the_service_principal_with_team_permissions(
         assert root_path.startswith("/Workspace/Users/${workspace.current_user.userName}/")
     assert load_bundle(rendered["defaults"], "dev", {}).mode == "development"
     assert load_bundle(rendered["defaults"], "prod", {}).variables["service_principal_id"]
+
+
+# The dataset's names: bundle variables, given to the tasks as named parameters.
+DATASET_NAMES = {
+    "source_file": "patients.parquet",
+    "bronze_table": "patients_bronze",
+    "feature_table": "patient_features",
+    "key_column": "patient_id",
+    "target_column": "outcome",
+}
+KIND_OF_CONFIG = {
+    "data": "data",
+    "features": "feature",
+    "training": "training",
+    "deployment": "deployment",
+    "inference": "inference",
+    "monitoring": "monitoring",
+}
+
+
+def task_configs(project: Path, target: str, variables: dict[str, str]) -> dict[str, Any]:
+    """Every python_wheel_task's config, loaded with the named parameters the bundle passes
+    that task (Databricks' run-time values stood in for): a ``${name}`` a task is not given
+    fails here, as it would on the cluster."""
+    from databricks_mlops.models.config import CONFIG_KINDS
+    from databricks_mlops.runner import load_bundle
+
+    loaded: dict[str, Any] = {}
+    for job in load_bundle(project, target, variables).jobs.values():
+        for task in job["tasks"]:
+            named = dict(task.get("python_wheel_task", {}).get("named_parameters") or {})
+            if not named:
+                continue
+            path = Path(named.pop("config"))
+            parameters = {k: "1" if "{{" in str(v) else str(v) for k, v in named.items()}
+            loaded[path.stem] = CONFIG_KINDS[KIND_OF_CONFIG[path.stem]].from_yaml(path, parameters)
+    return loaded
+
+
+@pytest.mark.parametrize("name", RENDERS)
+def test_the_dataset_is_named_once_in_the_bundle_variables(
+    rendered: dict[str, Path], name: str
+) -> None:
+    """Renaming the dataset's file, tables, key and label is an edit of databricks.yml's
+    variables: every stage's config follows, none keeps a name of its own."""
+    from databricks_mlops.runner import load_bundle
+
+    project = rendered[name]
+    declared = load_bundle(project, "dev", {}).variables
+    chosen = {k: v for k, v in DATASET_NAMES.items() if k in declared}
+    assert set(DATASET_NAMES) - set(chosen) <= {"feature_table"}, sorted(declared)
+    configs = task_configs(project, "dev", chosen)
+    where = f"{declared['catalog']}.{declared['schema']}"
+    data = configs["data"]
+    assert data.source_path.endswith("/raw/patients.parquet")
+    assert data.destination_path == f"{where}.patients_bronze"
+    assert data.transformation_steps[0].keys == ["patient_id"]
+    training = configs["training"]
+    assert (training.source_table, training.target_column) == (
+        f"{where}.patients_bronze",
+        "outcome",
+    )
+    inference = configs["inference"]
+    assert inference.input_table == f"{where}.patients_bronze"
+    assert inference.key_columns == ["patient_id"] and "outcome" in inference.keep_columns
+    if "features" in configs:
+        features = configs["features"]
+        assert features.source_table == f"{where}.patients_bronze"
+        assert features.feature_table_name == f"{where}.patient_features"
+        assert features.primary_keys == ["patient_id"]
+        assert training.feature_table == f"{where}.patient_features"
+    if "monitoring" in configs:
+        monitoring = configs["monitoring"]
+        assert monitoring.label_column == "outcome"
+        assert monitoring.data_drift_detection.reference_dataset.startswith(
+            f"{where}.patients_bronze@"
+        )
+    for config in configs.values():
+        dumped = config.model_dump_json()
+        for old in ("customers.csv", "customers_bronze", "customer_features"):
+            assert old not in dumped, f"{type(config).__name__} still names {old}"

@@ -16,13 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.template.helpers import render
 
 UV = shutil.which("uv")
 MAKE = shutil.which("make")
 
 
-def project_env(project: Path) -> dict[str, str]:
+def project_env(project: Path, venv: Path | None = None) -> dict[str, str]:
     # The project's own environment, not this one: no inherited venv, MLOPS_* state or
     # Spark/MLflow settings. The suite's local Spark exports PYSPARK_PYTHON (this venv's
     # interpreter); inherited, the project's Python UDFs would run where its package is
@@ -38,15 +37,24 @@ def project_env(project: Path) -> dict[str, str]:
     env["MLOPS_HOME"] = str(project / ".mlops")
     env["MLOPS_RUNTIME"] = "local"
     env["SPARK_LOCAL_IP"] = "127.0.0.1"
+    if venv is not None:
+        # Another render's environment: same dependencies, so the install is not repeated
+        # (uv re-points the editable project at this copy's src/).
+        env["UV_PROJECT_ENVIRONMENT"] = str(venv)
     return env
 
 
 def run(
-    cmd: list[str], project: Path, timeout: int
+    cmd: list[str], project: Path, timeout: int, venv: Path | None = None
 ) -> tuple[subprocess.CompletedProcess[str], float]:
     started = time.monotonic()
     done = subprocess.run(
-        cmd, cwd=project, env=project_env(project), capture_output=True, text=True, timeout=timeout
+        cmd,
+        cwd=project,
+        env=project_env(project, venv),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     elapsed = time.monotonic() - started
     print(f"{' '.join(cmd)}: exit {done.returncode} in {elapsed:.0f}s")
@@ -85,10 +93,9 @@ def stop_servers_started_in(project: Path) -> None:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Path]:
-    generated = render(tmp_path, {})  # framework_source: this checkout
-    yield generated
-    stop_servers_started_in(generated)
+def project(generated_project: Path) -> Iterator[Path]:
+    yield generated_project
+    stop_servers_started_in(generated_project)
 
 
 @pytest.mark.slow

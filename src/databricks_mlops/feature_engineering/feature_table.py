@@ -4,26 +4,39 @@ A re-run with the same input changes no row (matched rows are updated only when 
 differs), a changed source row updates exactly its key, new keys are inserted. Keys,
 timestamp, description and tags are kept as table metadata so ``describe_feature_table``
 answers the same way locally as the Feature Engineering client does on Databricks.
+
+The table is created with its metadata in one commit (CREATE TABLE AS SELECT with table
+properties), so no crash can leave a table that is not a feature table; a table left that
+way by an older version (data first, properties in a second commit) is repaired on the
+next write. Every commit turns a Delta conflict with a concurrent run into
+:class:`~databricks_mlops.errors.ConcurrentWriteError`.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import logging
+import shutil
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from databricks_mlops.errors import ConcurrentWriteError
 from databricks_mlops.expressions.sql_backend import sql_identifier, sql_string
 from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
 from databricks_mlops.runtime import Runtime
+from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors
+from databricks_mlops.runtime.locations import TableName, looks_like_table_name, table_location
 
 if TYPE_CHECKING:
     from databricks_mlops.models.features import FeatureConfig
 
 _PREFIX = "databricks_mlops"
+_KEYS_PROPERTY = f"{_PREFIX}.primary_keys"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -58,23 +71,19 @@ def _feature_client_available(runtime: Runtime) -> bool:
 def write_feature_table(
     runtime: Runtime, df: DataFrame, config: FeatureConfig, table_name: str
 ) -> FeatureTableWrite:
-    keys = [*config.primary_keys, config.timestamp_column]
+    keys = config.table_keys
     missing = [k for k in keys if k not in df.columns]
     if missing:
         raise FeatureEngineeringError(f"feature table {table_name}: key columns missing: {missing}")
     _check_keys(df, keys, table_name)
-    created = False
     if _feature_client_available(runtime):
         _write_with_feature_client(df, config, table_name)
     elif not runtime.delta_exists(table_name):
-        writer = df.write.format("delta").mode("overwrite").partitionBy(*config.partition_columns)
-        runtime.write_delta(writer, table_name)
-        created = True
+        _create(runtime, df, config, table_name)
     else:
+        _repair_metadata(runtime, config, table_name)
         _merge(runtime, df, keys, table_name)
     history = runtime.delta_table(table_name).history(1).collect()[0]
-    if created:
-        _set_metadata(runtime, config, table_name)
     metrics = history["operationMetrics"] or {}
     inserted = int(metrics.get("numTargetRowsInserted", metrics.get("numOutputRows", 0)))
     return FeatureTableWrite(
@@ -120,33 +129,100 @@ def _merge(runtime: Runtime, df: DataFrame, keys: list[str], table_name: str) ->
             or "FALSE"
         )
     try:
-        (
-            runtime.delta_table(table_name)
-            .alias("t")
-            .merge(df.alias("s"), on)
-            .withSchemaEvolution()
-            .whenMatchedUpdateAll(condition=changed)
-            .whenNotMatchedInsertAll()
-            .execute()
-        )
+        with delta_conflicts_as_errors(table_name, "feature table MERGE"):
+            (
+                runtime.delta_table(table_name)
+                .alias("t")
+                .merge(df.alias("s"), on)
+                .withSchemaEvolution()
+                .whenMatchedUpdateAll(condition=changed)
+                .whenNotMatchedInsertAll()
+                .execute()
+            )
+    except ConcurrentWriteError:
+        raise
     except Exception as exc:
         raise FeatureEngineeringError(
             f"Failed to MERGE into feature table {table_name} on {keys}: {str(exc).splitlines()[0]}"
         ) from exc
 
 
-def _set_metadata(runtime: Runtime, config: FeatureConfig, table_name: str) -> None:
-    properties = {
-        f"{_PREFIX}.primary_keys": json.dumps(config.primary_keys),
-        f"{_PREFIX}.timestamp_keys": json.dumps([config.timestamp_column]),
+def _metadata(config: FeatureConfig) -> dict[str, str]:
+    """The table properties that make a Delta table a feature table."""
+    return {
+        _KEYS_PROPERTY: json.dumps(config.primary_keys),
+        f"{_PREFIX}.timestamp_keys": json.dumps(
+            [config.timestamp_column] if config.timestamp_column else []
+        ),
         f"{_PREFIX}.tags": json.dumps(config.tags),
         f"{_PREFIX}.partition_columns": json.dumps(config.partition_columns),
     }
-    assignments = ", ".join(f"{sql_string(k)} = {sql_string(v)}" for k, v in properties.items())
-    reference = _reference(runtime, table_name)
-    runtime.spark.sql(f"ALTER TABLE {reference} SET TBLPROPERTIES ({assignments})")
+
+
+def _create(runtime: Runtime, df: DataFrame, config: FeatureConfig, table_name: str) -> None:
+    """Data, keys, tags and description in one commit (CREATE TABLE AS SELECT)."""
+    if looks_like_table_name(table_name):
+        writer = df.writeTo(runtime.table(table_name)).using("delta")
+        if runtime.is_local:
+            writer = writer.option("path", _fresh_local_location(runtime, table_name))
+    else:
+        writer = df.writeTo(f"delta.`{runtime.path(table_name)}`").using("delta")
+    for key, value in _metadata(config).items():
+        writer = writer.tableProperty(key, value)
     if config.description:
-        runtime.spark.sql(f"COMMENT ON TABLE {reference} IS {sql_string(config.description)}")
+        writer = writer.tableProperty("comment", config.description)
+    if config.partition_columns:
+        writer = writer.partitionedBy(*(F.col(c) for c in config.partition_columns))
+    try:
+        with delta_conflicts_as_errors(table_name, "feature table create"):
+            writer.create()
+    except ConcurrentWriteError:
+        raise
+    except Exception as exc:
+        if not runtime.delta_exists(table_name):
+            raise
+        # Absent when this run looked, present now: another run created it meanwhile.
+        raise ConcurrentWriteError(
+            f"Another run created feature table {table_name!r} while this run was creating "
+            "it; nothing from this run was committed. Re-run the task once the other run "
+            "has finished (is the job running twice?)."
+        ) from exc
+
+
+def _fresh_local_location(runtime: Runtime, table_name: str) -> str:
+    """The table's deterministic local location, without files of a write that never
+    committed (a first write killed mid-way leaves data files but no transaction log;
+    Delta would refuse the location for good)."""
+    location = table_location(TableName.parse(table_name), runtime.home)
+    if location.is_dir() and not (location / "_delta_log").is_dir():
+        logger.warning("%s: removing files of a write that never committed", table_name)
+        shutil.rmtree(location)
+    return str(location)
+
+
+def _repair_metadata(runtime: Runtime, config: FeatureConfig, table_name: str) -> None:
+    """Restore metadata a table lacks, leaving what it has alone.
+
+    Earlier versions created the table, then set its properties in a second commit: a run
+    stopped in between left a Delta table that is not a feature table. One commit fixes it."""
+    reference = _reference(runtime, table_name)
+    detail = runtime.spark.sql(f"DESCRIBE DETAIL {reference}").first()
+    if detail is None:
+        return
+    present = dict(detail["properties"] or {})
+    missing = {key: value for key, value in _metadata(config).items() if key not in present}
+    if config.description and not detail["description"]:
+        missing["comment"] = config.description  # Delta stores it as the table's comment
+    if not missing:
+        return
+    logger.warning(
+        "feature table %s lacks its metadata %s (a run stopped before setting it); restoring it",
+        table_name,
+        sorted(missing),
+    )
+    assignments = ", ".join(f"{sql_string(k)} = {sql_string(v)}" for k, v in missing.items())
+    with delta_conflicts_as_errors(table_name, "feature table metadata repair"):
+        runtime.spark.sql(f"ALTER TABLE {reference} SET TBLPROPERTIES ({assignments})")
 
 
 def describe_feature_table(runtime: Runtime, table_name: str) -> FeatureTableInfo:
@@ -167,11 +243,15 @@ def describe_feature_table(runtime: Runtime, table_name: str) -> FeatureTableInf
     if detail is None:
         raise FeatureEngineeringError(f"feature table {table_name} not found")
     props = dict(detail["properties"] or {})
-    if f"{_PREFIX}.primary_keys" not in props:
-        raise FeatureEngineeringError(f"{table_name} is a Delta table but not a feature table")
+    if _KEYS_PROPERTY not in props:
+        raise FeatureEngineeringError(
+            f"{table_name} is a Delta table but not a feature table (it has no "
+            f"{_KEYS_PROPERTY} property); build it with the feature job, which also restores "
+            "the metadata of a table whose first run stopped before setting it"
+        )
     return FeatureTableInfo(
         name=table_name,
-        primary_keys=json.loads(props[f"{_PREFIX}.primary_keys"]),
+        primary_keys=json.loads(props[_KEYS_PROPERTY]),
         timestamp_keys=json.loads(props[f"{_PREFIX}.timestamp_keys"]),
         description=detail["description"] or "",
         tags=json.loads(props.get(f"{_PREFIX}.tags", "{}")),
@@ -193,7 +273,7 @@ def _write_with_feature_client(df: DataFrame, config: FeatureConfig, table_name:
             ) from missing
         client.create_table(
             name=table_name,
-            primary_keys=[*config.primary_keys, config.timestamp_column],
+            primary_keys=config.table_keys,
             timeseries_columns=config.timestamp_column,
             partition_columns=config.partition_columns or None,
             df=df,

@@ -41,7 +41,7 @@ class FittedFeatureState(BaseModel):
     format_version: Literal[1] = FORMAT_VERSION
     feature_table_name: str
     primary_keys: list[str] = Field(min_length=1)
-    timestamp_column: str
+    timestamp_column: str | None = None
     derived: dict[str, str] = Field(default_factory=dict)
     transforms: dict[str, TransformSpec] = Field(default_factory=dict)
     fitted: dict[str, TransformState] = Field(

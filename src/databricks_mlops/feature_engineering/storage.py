@@ -20,6 +20,7 @@ from pyspark.sql import types as T
 from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
 from databricks_mlops.feature_engineering.state import FittedFeatureState
 from databricks_mlops.runtime import Runtime
+from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors
 
 _STAMP = "databricks_mlops.fitted_state:"
 _USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
@@ -52,7 +53,7 @@ def select_feature_columns(
         raise FeatureEngineeringError(f"features not in the source: {missing}")
     wanted = [
         *state.primary_keys,
-        state.timestamp_column,
+        *([state.timestamp_column] if state.timestamp_column else []),
         *features,
         *state.derived,
         *state.output_columns,
@@ -68,16 +69,17 @@ def save_state(runtime: Runtime, table_name: str, state: FittedFeatureState) -> 
     row = runtime.spark.createDataFrame(
         [(digest, state.format_version, state.model_dump_json(), now)], STATE_SCHEMA
     )
-    if not runtime.delta_exists(target):
-        runtime.write_delta(row.write.format("delta").mode("overwrite"), target)
-    else:
-        (
-            runtime.delta_table(target)
-            .alias("t")
-            .merge(row.alias("s"), "t.state_hash = s.state_hash")
-            .whenNotMatchedInsertAll()
-            .execute()
-        )
+    with delta_conflicts_as_errors(target, "fitted-state write"):
+        if not runtime.delta_exists(target):
+            runtime.write_delta(row.write.format("delta").mode("overwrite"), target)
+        else:
+            (
+                runtime.delta_table(target)
+                .alias("t")
+                .merge(row.alias("s"), "t.state_hash = s.state_hash")
+                .whenNotMatchedInsertAll()
+                .execute()
+            )
     return digest
 
 

@@ -193,7 +193,14 @@ class FeatureConfig(StrictModel):
     )
     primary_keys: list[str] = Field(min_length=1)
     features: list[str] = Field(default_factory=list, description="Columns kept in the table.")
-    timestamp_column: str = Field(description="Column for point-in-time lookups.")
+    timestamp_column: str | None = Field(
+        None,
+        description=(
+            "Event time of a row: part of the feature table's key and what point-in-time "
+            "joins (label_table + feature_table in the training config) match on. Leave it "
+            "out when features are not looked up as of a time (one row per key)."
+        ),
+    )
     partition_columns: list[str] = Field(default_factory=list)
     description: str = ""
     tags: dict[str, str] = Field(default_factory=dict)
@@ -211,6 +218,11 @@ class FeatureConfig(StrictModel):
             "division by zero gives NULL. Transforms may read derived columns."
         ),
     )
+
+    @property
+    def table_keys(self) -> list[str]:
+        """What identifies a feature-table row: the primary keys, then the event time if any."""
+        return [*self.primary_keys, *([self.timestamp_column] if self.timestamp_column else [])]
 
     @field_validator("feature_transformations", mode="before")
     @classmethod

@@ -47,6 +47,12 @@ def run_train(trainer: ModelTrainer, *, config_file: str = "the training config"
             runtime.read_delta(config.source_table), state, feature_table_version=version
         )
     elif config.label_table is not None and config.feature_table and state is not None:
+        if state.timestamp_column is None:
+            raise ConfigError(
+                f"{config_file}: label_table is joined point in time to {config.feature_table}, "
+                "which has no event-time column; set timestamp_column in the feature config "
+                "and rebuild the table, or train from source_table"
+            )
         # Feature-table rows as of each label's time (no leakage from later rows).
         rows = point_in_time_join(
             runtime.read_delta(config.label_table),

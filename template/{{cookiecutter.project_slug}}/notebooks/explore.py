@@ -10,6 +10,7 @@
 from pathlib import Path
 
 from databricks_mlops.models.data import DataConfig
+from databricks_mlops.runner import load_bundle
 from databricks_mlops.runtime import get_runtime
 
 try:  # in the workspace the notebook has no __file__: configs are next to notebooks/
@@ -17,8 +18,14 @@ try:  # in the workspace the notebook has no __file__: configs are next to noteb
 except NameError:
     PROJECT = Path.cwd().parent
 
-CATALOG, SCHEMA = "{{ cookiecutter.catalog_dev }}", "{{ cookiecutter.schema_name }}_dev"
-variables = {"catalog": CATALOG, "schema": SCHEMA, "raw_volume": "raw"}
+# The names the ingest task gets in the dev target (databricks.yml variables and resources).
+bundle = load_bundle(PROJECT, "dev", {})
+ingest = next(
+    task["python_wheel_task"]["named_parameters"]
+    for task in bundle.jobs["data_ingestion"]["tasks"]
+    if task["task_key"] == "ingest"
+)
+variables = {key: str(value) for key, value in ingest.items() if key != "config"}
 
 # COMMAND ----------
 
@@ -41,8 +48,9 @@ from databricks_mlops.tasks.validate import run_validate  # noqa: E402
 result = run_ingest(data_config)
 print(f"{result.rows_written} rows in {result.destination}")
 runtime = get_runtime()
-customers = runtime.read_delta(data_config.destination_path)
-customers.groupBy("contract_type").count().show()
+records = runtime.read_delta(data_config.destination_path)
+records.printSchema()
+records.describe().show()
 
 # COMMAND ----------
 

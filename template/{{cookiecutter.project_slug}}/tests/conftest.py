@@ -19,7 +19,10 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 PROJECT = Path(__file__).resolve().parents[1]
-CATALOG, SCHEMA = "{{ cookiecutter.catalog_dev }}", "{{ cookiecutter.schema_name }}_test"
+# The bundle target whose names the tests use: CD's integration target, a schema of its own.
+TEST_TARGET = "test"
+# Values Databricks fills in per run (the run id, the start time); a test passes its own.
+DYNAMIC = ("run_id", "window_end")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -51,13 +54,18 @@ def spark(runtime: Runtime) -> SparkSession:
 
 @pytest.fixture(scope="session")
 def stage_variables() -> dict[str, str]:
-    """The named parameters the bundle passes every task, for a test schema."""
-    return {
-        "catalog": CATALOG,
-        "schema": SCHEMA,
-        "raw_volume": "raw",
-        "model_name": f"{CATALOG}.{SCHEMA}.{{ cookiecutter.package_name }}_model",
-        "experiment_name": "/Shared/{{ cookiecutter.project_slug }}/tests",
-        "environment": "dev",
-        "alert_webhook_url": "http://127.0.0.1:9/alerts",
-    }
+    """The named parameters the bundle passes its tasks in the test target: the catalog,
+    schema, model and experiment names, and the dataset's names (databricks.yml variables),
+    read from the bundle itself so the tests follow every edit of it."""
+    from databricks_mlops.runner import load_bundle
+
+    bundle = load_bundle(PROJECT, TEST_TARGET, {})
+    variables: dict[str, str] = {}
+    for job in bundle.jobs.values():
+        for task in job["tasks"]:
+            named = task.get("python_wheel_task", {}).get("named_parameters", {})
+            variables.update({k: str(v) for k, v in named.items() if k not in DYNAMIC})
+    variables.pop("config", None)
+    # Alerts from a test run go nowhere (nothing listens on the discard port).
+    variables["alert_webhook_url"] = "http://127.0.0.1:9/alerts"
+    return variables

@@ -1,4 +1,5 @@
-"""Every config file loads with its typed schema, on every target's parameters."""
+"""Every config file loads with its typed schema, with the named parameters each target's
+tasks get (read from the bundle), and names what the bundle's variables say."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from pathlib import Path
 import pytest
 from databricks_mlops.models.config import CONFIG_KINDS
 
-# The schema each target's tasks get (databricks.yml).
-SCHEMAS = {"dev": "{{ cookiecutter.schema_name }}_dev", "prod": "{{ cookiecutter.schema_name }}"}
-CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yml"))
+PROJECT = Path(__file__).resolve().parents[1]
+CONFIGS = sorted((PROJECT / "configs").glob("*.yml"))
+# Named parameters Databricks fills in per run (the run id, the start time).
+RUN_TIME = ("run_id", "window_end")
 KIND_OF_FILE = {
     "data": "data",
     "features": "feature",
@@ -20,27 +22,56 @@ KIND_OF_FILE = {
 }
 
 
+def task_parameters(target: str) -> dict[str, str]:
+    """What the bundle passes the tasks of ``target`` (the run-time ones left out)."""
+    from databricks_mlops.runner import load_bundle
+
+    parameters: dict[str, str] = {}
+    for job in load_bundle(PROJECT, target, {}).jobs.values():
+        for task in job["tasks"]:
+            named = task.get("python_wheel_task", {}).get("named_parameters", {})
+            parameters.update({k: str(v) for k, v in named.items() if k not in RUN_TIME})
+    parameters.pop("config", None)
+    return parameters
+
+
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
 @pytest.mark.parametrize("target", ["dev", "prod"])
-def test_config_loads_with_its_schema(
-    path: Path, target: str, stage_variables: dict[str, str]
-) -> None:
-    schema = SCHEMAS[target]
+def test_config_loads_with_its_schema(path: Path, target: str) -> None:
     kind = KIND_OF_FILE[path.stem]
     if kind not in CONFIG_KINDS:
         pytest.skip(f"this databricks-mlops has no {kind} config schema")
-    model_name = f"{stage_variables['catalog']}.{schema}.{{ cookiecutter.package_name }}_model"
-    variables = {**stage_variables, "schema": schema, "model_name": model_name}
+    variables = task_parameters(target)
     config = CONFIG_KINDS[kind].from_yaml(path, variables)
     dumped = config.model_dump_json()
     assert "${" not in dumped, "a ${variable} was left unresolved"
-    assert schema in dumped
+    assert variables["schema"] in dumped
 
 
-def test_training_uses_this_projects_model_factory(stage_variables: dict[str, str]) -> None:
+def test_the_stages_read_the_tables_the_bundle_names(stage_variables: dict[str, str]) -> None:
+    from databricks_mlops.models.data import DataConfig
     from databricks_mlops.models.training import TrainingConfig
 
-    path = Path(__file__).resolve().parents[1] / "configs" / "training.yml"
-    config = TrainingConfig.from_yaml(path, stage_variables)
-    assert config.estimator == "{{ cookiecutter.package_name }}.models.build_model"
-    assert config.model_type.value == "{{ cookiecutter.model_type }}"
+    where = f"{stage_variables['catalog']}.{stage_variables['schema']}"
+    data = DataConfig.from_yaml(PROJECT / "configs" / "data.yml", stage_variables)
+    assert data.destination_path == f"{where}.{stage_variables['bronze_table']}"
+    assert data.source_path.endswith(f"/{stage_variables['source_file']}")
+    training = TrainingConfig.from_yaml(PROJECT / "configs" / "training.yml", stage_variables)
+    assert training.source_table == data.destination_path
+    assert training.target_column == stage_variables["target_column"]
+    assert training.registry_model_name == stage_variables["model_name"]
+
+
+def test_the_configured_estimator_builds_with_its_hyperparameters(
+    stage_variables: dict[str, str],
+) -> None:
+    import importlib
+
+    from databricks_mlops.models.training import TrainingConfig
+
+    config = TrainingConfig.from_yaml(PROJECT / "configs" / "training.yml", stage_variables)
+    assert config.estimator is not None
+    module, _, name = config.estimator.rpartition(".")
+    factory = getattr(importlib.import_module(module), name)
+    built = factory(**config.hyperparameters)
+    assert hasattr(built, "fit") and hasattr(built, "predict")

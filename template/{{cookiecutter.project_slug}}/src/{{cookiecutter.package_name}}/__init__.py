@@ -1,6 +1,6 @@
-"""{{ cookiecutter.project_name }}.
+"""{{ cookiecutter.project_name | replace("\\", "\\\\") | replace('"', '\\"') }}.
 
-{{ cookiecutter.description }}
+{{ cookiecutter.description | replace("\\", "\\\\") | replace('"', '\\"') }}
 
 ``stages/`` holds the job tasks' entry points (one small function each: parse the
 arguments, load the typed config, call databricks-mlops); ``features.py`` and

@@ -10,8 +10,9 @@ from databricks_mlops.tasks.arguments import parse_task_arguments, run_task
 def build_features(argv: Sequence[str] | None = None) -> None:
     """``{{ cookiecutter.project_slug }}-build-features``: validated table -> feature table (MERGE).
 
-    ``--refit=true`` learns the transforms' statistics again; otherwise the stored fitted
-    state is reused (and refitted when the config's transforms changed).
+    ``--refit=true`` (the job parameter ``refit``) learns the transforms' statistics again;
+    otherwise the stored fitted state is reused (and refitted when the config's transforms
+    changed).
     """
 
     def body() -> None:
@@ -28,7 +29,8 @@ def build_features(argv: Sequence[str] | None = None) -> None:
         )
         print(
             f"build_features: {built.write.name} version {built.write.version}, "
-            f"{built.write.row_count} rows, {built.columns} columns"
+            f"{built.write.row_count} rows, {built.columns} columns; fitted state "
+            f"{built.state_hash} ({built.reason})"
         )
 
     run_task(body)
