@@ -38,7 +38,8 @@ print(data_config.source_path, "->", data_config.destination_path)
 
 # COMMAND ----------
 
-# MAGIC %md Run the stage: raw file -> transformation steps -> Delta table, then the rules.
+# MAGIC %md Run the stage: raw file -> transformation steps -> a staged batch, then the rules,
+# MAGIC which publish it to the destination table only when no ERROR rule fails.
 
 # COMMAND ----------
 
@@ -48,7 +49,8 @@ from databricks_mlops.tasks.validate import run_validate  # noqa: E402
 result = run_ingest(data_config)
 print(f"{result.rows_written} rows in {result.destination}")
 runtime = get_runtime()
-records = runtime.read_delta(data_config.destination_path)
+# The batch just written: the staging table while it waits for validation.
+records = runtime.read_delta(result.destination)
 records.printSchema()
 records.describe().show()
 
