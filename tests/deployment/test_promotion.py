@@ -8,7 +8,8 @@ import pytest
 from mlflow import MlflowClient
 from tests.deployment.serving_workspace_stub import ServingWorkspaceStub
 
-from databricks_mlops.deployment import ModelDeployer
+from databricks_mlops.deployment import DeploymentError, ModelDeployer
+from databricks_mlops.deployment.batch import BatchInferenceError
 from databricks_mlops.deployment.databricks_serving import DatabricksServingBackend
 from databricks_mlops.deployment.promotion import (
     PREVIOUS_CHAMPION_TAG,
@@ -129,3 +130,10 @@ def test_a_rolled_back_challenger_is_not_promoted_again(
         promote_challenger(model)
     MlflowClient().delete_model_version_tag(model, second, ROLLED_BACK_TAG)
     assert promote_challenger(model).champion_version == second
+
+
+def test_a_promotion_failure_is_a_deployment_error(model: str) -> None:
+    # One base per stage: a deployment job can catch promotion and rollout failures alike.
+    with pytest.raises(DeploymentError, match="has no @challenger version"):
+        promote_challenger(model)
+    assert issubclass(BatchInferenceError, DeploymentError)

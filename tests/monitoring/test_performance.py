@@ -11,7 +11,9 @@ from pyspark.sql import SparkSession
 from sklearn.metrics import (  # type: ignore[import-untyped]
     accuracy_score,
     f1_score,
+    log_loss,
     mean_absolute_error,
+    mean_absolute_percentage_error,
     mean_squared_error,
     precision_score,
     r2_score,
@@ -115,6 +117,30 @@ def test_regression_metrics_match_sklearn(spark: SparkSession) -> None:
     assert metrics["rmse"] == pytest.approx(math.sqrt(mean_squared_error(frame.y, frame.yhat)))
     assert metrics["mae"] == pytest.approx(mean_absolute_error(frame.y, frame.yhat))
     assert metrics["r2"] == pytest.approx(r2_score(frame.y, frame.yhat))
+
+
+def test_log_loss_matches_sklearn(spark: SparkSession) -> None:
+    frame = scored_frame(5_000, 11)
+    _, metrics, _ = classification_metrics(
+        spark.createDataFrame(frame),
+        label="churn",
+        prediction="prediction",
+        probability="probability",
+    )
+    labelled = frame.dropna(subset=["churn"])
+    expected = log_loss(labelled.churn.astype(int), labelled.probability, labels=[0, 1])
+    assert metrics["log_loss"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_mape_matches_sklearn_and_is_undefined_with_a_zero_label(spark: SparkSession) -> None:
+    rng = np.random.default_rng(8)
+    y = rng.normal(50, 10, 2000)
+    frame = pd.DataFrame({"y": y, "yhat": y + rng.normal(0, 3, 2000)})
+    _, metrics = regression_metrics(spark.createDataFrame(frame), label="y", prediction="yhat")
+    assert metrics["mape"] == pytest.approx(mean_absolute_percentage_error(frame.y, frame.yhat))
+    zero = pd.DataFrame({"y": [0.0, 2.0], "yhat": [1.0, 2.0]})
+    _, metrics = regression_metrics(spark.createDataFrame(zero), label="y", prediction="yhat")
+    assert math.isnan(metrics["mape"])  # as in training: a relative error of 0 is undefined
 
 
 def test_threshold_breach_is_below_for_scores_and_above_for_errors() -> None:

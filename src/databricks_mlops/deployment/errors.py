@@ -1,4 +1,6 @@
-"""Errors of the deployment stage; all are ``MLOpsError`` so tasks print one line and fail."""
+"""Errors of the deployment stage, under ``DeploymentError`` (itself an ``MLOpsError``, so
+tasks print one line and fail). ``PromotionError`` (``deployment.promotion``) and
+``BatchInferenceError`` (``deployment.batch``) derive from it too."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ from databricks_mlops.errors import MLOpsError
 
 
 class DeploymentError(MLOpsError):
-    """A model version could not be put behind an endpoint (what is still serving is said)."""
+    """Base of the deployment errors; raised itself when a model version could not be put
+    behind an endpoint (what is still serving is said)."""
 
 
 class ModelVersionNotFoundError(DeploymentError):

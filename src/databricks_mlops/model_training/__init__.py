@@ -16,6 +16,7 @@ Importing this package is light; MLflow, scikit-learn and Optuna load when used.
 
 from databricks_mlops.model_training.errors import (
     EvaluationGateError,
+    ModelTrainingError,
     RegistryError,
     TrackingError,
     TrainingError,
@@ -38,6 +39,7 @@ __all__ = [
     "GateCheck",
     "GateVerdict",
     "ModelTrainer",
+    "ModelTrainingError",
     "PreparedTraining",
     "RegistryError",
     "TrackingError",

@@ -6,21 +6,8 @@ from typing import Any
 
 from databricks_mlops.model_training.data import DataSplit
 from databricks_mlops.model_training.errors import TrainingError
+from databricks_mlops.models.metrics import METRICS
 from databricks_mlops.models.training import ModelType, TrainingConfig
-
-# Our metric names -> scikit-learn scorer names (errors are negated by sklearn: undone below).
-_SCORERS = {
-    "accuracy": "accuracy",
-    "precision": "precision",
-    "recall": "recall",
-    "f1_score": "f1",
-    "roc_auc": "roc_auc",
-    "log_loss": "neg_log_loss",
-    "rmse": "neg_root_mean_squared_error",
-    "mae": "neg_mean_absolute_error",
-    "r2": "r2",
-    "mape": "neg_mean_absolute_percentage_error",
-}
 
 
 def cross_validation_metrics(
@@ -30,17 +17,14 @@ def cross_validation_metrics(
     from sklearn.base import clone  # type: ignore[import-untyped]
     from sklearn.model_selection import KFold, StratifiedKFold, cross_validate  # type: ignore[import-untyped]
 
-    names = list(dict.fromkeys([str(config.primary_metric), *config.metrics]))
+    names = list(dict.fromkeys([config.primary_metric, *config.metrics]))
     classification = config.model_type is ModelType.CLASSIFICATION
     multiclass = classification and train.target.nunique() > 2
     scoring = {}
     for name in names:
-        scorer = _SCORERS[name]
-        if multiclass and scorer in ("precision", "recall", "f1"):
-            scorer += "_weighted"
-        elif multiclass and scorer == "roc_auc":
-            scorer = "roc_auc_ovr"
-        scoring[name] = scorer
+        # The scorer names come from the metric catalogue, as the config's checks do.
+        spec = METRICS[name]
+        scoring[name] = (spec.multiclass_scorer if multiclass else None) or spec.sklearn_scorer
     folds = config.cross_validation_folds
     splitter = (
         StratifiedKFold(folds, shuffle=True, random_state=config.seed)

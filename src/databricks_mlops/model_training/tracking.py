@@ -115,7 +115,7 @@ def loggable_params(config: TrainingConfig, hyperparameters: dict[str, Any]) -> 
         "cross_validation_folds": str(config.cross_validation_folds),
         "seed": str(config.seed),
         "feature_columns": _short(config.model_input_columns),
-        "primary_metric": str(config.primary_metric),
+        "primary_metric": config.primary_metric,
         "gate_mode": config.gate_mode,
     }
     return params

@@ -15,8 +15,10 @@ from databricks_mlops.models.alerting import (
     WebhookChannel,
 )
 from databricks_mlops.models.base import StrictModel, as_list
+from databricks_mlops.models.metrics import METRIC_ALIASES, metric_names
 
 __all__ = [
+    "METRIC_ALIASES",
     "AlertConfig",
     "DataDriftConfig",
     "DriftConfig",
@@ -97,10 +99,6 @@ class ModelPerfConfig(StrictModel):
     roc_bins: int = Field(
         1000, ge=10, le=100_000, description="Probability bins of the approximate roc_auc."
     )
-
-
-# Config metric names from the seed's examples -> the name the monitor computes.
-METRIC_ALIASES = {"model_accuracy": "accuracy", "f1": "f1_score"}
 
 
 class MonitoringConfig(StrictModel):
@@ -193,13 +191,12 @@ class MonitoringConfig(StrictModel):
     @property
     def performance_metrics(self) -> list[str]:
         """The configured metrics that are model metrics (aliases resolved), in order."""
-        known = (
-            CLASSIFICATION_METRICS if self.model_type == "classification" else REGRESSION_METRICS
-        )
+        known = metric_names(self.model_type)
         names = [METRIC_ALIASES.get(name, name) for name in self.metrics]
         chosen = [name for name in dict.fromkeys(names) if name in known]
         return chosen or list(known)
 
 
-CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1_score", "roc_auc")
-REGRESSION_METRICS = ("rmse", "mae", "r2")
+# Derived from the one catalogue (models/metrics.py); kept here for existing imports.
+CLASSIFICATION_METRICS = metric_names("classification")
+REGRESSION_METRICS = metric_names("regression")

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 
-from databricks_mlops.errors import did_you_mean
 from databricks_mlops.models.base import CaseInsensitiveEnum, StrictModel
+from databricks_mlops.models.metrics import (
+    DEFAULT_PRIMARY_METRIC,
+    check_metric,
+    greater_is_better,
+    lower_is_better_text,
+    metric_names,
+)
 
 
 class ModelType(CaseInsensitiveEnum):
@@ -15,9 +21,10 @@ class ModelType(CaseInsensitiveEnum):
     REGRESSION = "regression"
 
 
-CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1_score", "roc_auc", "log_loss")
-REGRESSION_METRICS = ("rmse", "mae", "r2", "mape")
-_LOWER_IS_BETTER = {"log_loss", "rmse", "mae", "mape"}
+# Derived from the one catalogue (models/metrics.py); kept here for existing imports.
+CLASSIFICATION_METRICS = metric_names("classification")
+REGRESSION_METRICS = metric_names("regression")
+_DIRECTION_DEFAULT = f"Defaults from the metric ({lower_is_better_text()}: lower is better)."
 
 
 class MetricConfig(StrictModel):
@@ -25,15 +32,13 @@ class MetricConfig(StrictModel):
 
     name: str
     threshold: float | None = None
-    greater_is_better: bool | None = Field(
-        None, description="Defaults from the metric (log_loss, rmse, mae, mape: lower is better)."
-    )
+    greater_is_better: bool | None = Field(None, description=_DIRECTION_DEFAULT)
 
     @property
     def higher_is_better(self) -> bool:
         if self.greater_is_better is not None:
             return self.greater_is_better
-        return self.name not in _LOWER_IS_BETTER
+        return greater_is_better(self.name)
 
 
 class MetricGate(StrictModel):
@@ -49,15 +54,13 @@ class MetricGate(StrictModel):
     metric: str
     threshold: float | None = None
     min_improvement: float | None = None
-    greater_is_better: bool | None = Field(
-        None, description="Defaults from the metric (log_loss, rmse, mae, mape: lower is better)."
-    )
+    greater_is_better: bool | None = Field(None, description=_DIRECTION_DEFAULT)
 
     @property
     def higher_is_better(self) -> bool:
         if self.greater_is_better is not None:
             return self.greater_is_better
-        return self.metric not in _LOWER_IS_BETTER
+        return greater_is_better(self.metric)
 
     @model_validator(mode="after")
     def _has_a_condition(self) -> MetricGate:
@@ -107,7 +110,7 @@ class TuningConfig(StrictModel):
         None, description="Validation metric to optimise; defaults to primary_metric."
     )
     direction: Literal["maximize", "minimize"] | None = Field(
-        None, description="Defaults from the metric (log_loss, rmse, mae, mape: minimize)."
+        None, description=f"Defaults from the metric ({lower_is_better_text()}: minimize)."
     )
     search_space: dict[str, SearchParameter] = Field(min_length=1)
     timeout_seconds: float | None = Field(None, gt=0)
@@ -142,8 +145,11 @@ class TrainingConfig(StrictModel):
     metrics: list[str] = Field(
         default_factory=list, validation_alias=AliasChoices("metrics", "additional_metrics")
     )
-    primary_metric: str | None = Field(
-        None, description="Metric that ranks models; defaults to f1_score / rmse."
+    primary_metric: str = Field(
+        DEFAULT_PRIMARY_METRIC["classification"],
+        description="Metric that ranks the tuning trials (unless tuning.metric is set); always "
+        "cross-validated and logged. Defaults from model_type: f1_score for classification, "
+        "rmse for regression. Registration is decided by gates, not by this metric.",
     )
     experiment_name: str | None = Field(
         None, description="MLflow experiment; defaults to the registered model name."
@@ -189,6 +195,35 @@ class TrainingConfig(StrictModel):
         description="Label time for the point-in-time join; defaults to the feature timestamp.",
     )
 
+    @field_validator("metrics", "primary_metric")
+    @classmethod
+    def _known_metric(cls, value: list[str] | str, info: ValidationInfo) -> list[str] | str:
+        # Checked per field (not only in the after-validator) so a YAML error points at
+        # the line of `metrics:` / `primary_metric:`; model_type is validated before them.
+        model_type = info.data.get("model_type")
+        if isinstance(model_type, ModelType):
+            for name in [value] if isinstance(value, str) else value:
+                check_metric("", name, model_type.value)
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_primary_metric(cls, data: Any) -> Any:
+        # The default depends on model_type, so a field default cannot express it; an
+        # unreadable model_type is left to its own field error (the after-validator, which
+        # checks the metric against the model type, does not run then).
+        if not isinstance(data, dict) or data.get("primary_metric") is not None:
+            return data
+        raw = data.get("model_type")
+        if isinstance(raw, str):
+            try:
+                model_type: ModelType | None = ModelType(raw)
+            except ValueError:
+                model_type = None
+            if model_type is not None:
+                return {**data, "primary_metric": DEFAULT_PRIMARY_METRIC[model_type.value]}
+        return {key: value for key, value in data.items() if key != "primary_metric"}
+
     @model_validator(mode="after")
     def _consistent(self) -> TrainingConfig:
         if len(self.split_ratios) not in (2, 3) or any(not 0 < r < 1 for r in self.split_ratios):
@@ -199,19 +234,16 @@ class TrainingConfig(StrictModel):
             raise ValueError("cross_validation_folds must be 0 (off) or at least 2")
         if self.stratify and self.model_type is ModelType.REGRESSION:
             raise ValueError("stratify only applies to classification")
-        known = self.known_metrics
-        for name in [*self.metrics, *([self.primary_metric] if self.primary_metric else [])]:
-            if name not in known:
-                raise ValueError(
-                    f"unknown {self.model_type.value} metric {name!r}{did_you_mean(name, known)}; "
-                    f"known: {', '.join(known)}"
-                )
+        model_type = self.model_type.value
+        for name in self.metrics:
+            check_metric("metrics", name, model_type)
+        check_metric("primary_metric", self.primary_metric, model_type)
         if self.target_column in self.feature_columns:
             raise ValueError(f"target_column {self.target_column!r} is also a feature column")
         for gate in self.gates:
-            _check_metric("gates", gate.metric, known, self.model_type)
+            check_metric("gates", gate.metric, model_type)
         if self.tuning is not None and self.tuning.metric is not None:
-            _check_metric("tuning.metric", self.tuning.metric, known, self.model_type)
+            check_metric("tuning.metric", self.tuning.metric, model_type)
         if self.source_table and self.label_table:
             raise ValueError(
                 "give source_table (raw rows; the model applies the feature state) or "
@@ -219,9 +251,6 @@ class TrainingConfig(StrictModel):
             )
         if self.label_table and not self.feature_table:
             raise ValueError("label_table needs feature_table (labels are joined to it)")
-        if self.primary_metric is None:
-            default = "f1_score" if self.model_type is ModelType.CLASSIFICATION else "rmse"
-            object.__setattr__(self, "primary_metric", default)
         if self.experiment_name is None:
             object.__setattr__(self, "experiment_name", self.registry_model_name)
         if self.estimator is None:
@@ -238,25 +267,14 @@ class TrainingConfig(StrictModel):
         metric = self.tuning_metric
         if self.tuning is not None and self.tuning.direction is not None:
             return self.tuning.direction
-        return "minimize" if metric in _LOWER_IS_BETTER else "maximize"
+        return "maximize" if greater_is_better(metric) else "minimize"
 
     @property
     def tuning_metric(self) -> str:
         if self.tuning is not None and self.tuning.metric is not None:
             return self.tuning.metric
-        assert self.primary_metric is not None  # set by the validator
         return self.primary_metric
 
     @property
     def known_metrics(self) -> tuple[str, ...]:
-        if self.model_type is ModelType.CLASSIFICATION:
-            return CLASSIFICATION_METRICS
-        return REGRESSION_METRICS
-
-
-def _check_metric(where: str, name: str, known: tuple[str, ...], model_type: ModelType) -> None:
-    if name not in known:
-        raise ValueError(
-            f"{where}: unknown {model_type.value} metric {name!r}{did_you_mean(name, known)}; "
-            f"known: {', '.join(known)}"
-        )
+        return metric_names(self.model_type.value)

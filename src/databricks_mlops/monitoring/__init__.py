@@ -2,27 +2,33 @@
 reports and the ModelMonitor API."""
 
 from databricks_mlops.monitoring.drift import (
-    DriftError,
     DriftResult,
     FeatureDistribution,
     FeatureDrift,
     compute_drift,
 )
+from databricks_mlops.monitoring.errors import (
+    AlertDeliveryError,
+    DriftError,
+    MonitoringError,
+    MonitoringInputError,
+    MonitoringRunError,
+    MonitoringSetupError,
+    PerformanceError,
+)
 from databricks_mlops.monitoring.monitor import (
     ModelMonitor,
     MonitoringJob,
-    MonitoringSetupError,
     MonitoringStatus,
     StatusMetrics,
 )
 from databricks_mlops.monitoring.run import (
-    MonitoringError,
-    MonitoringInputError,
     MonitoringRunResult,
     run_monitoring,
 )
 
 __all__ = [
+    "AlertDeliveryError",
     "DriftError",
     "DriftResult",
     "FeatureDistribution",
@@ -31,9 +37,11 @@ __all__ = [
     "MonitoringError",
     "MonitoringInputError",
     "MonitoringJob",
+    "MonitoringRunError",
     "MonitoringRunResult",
     "MonitoringSetupError",
     "MonitoringStatus",
+    "PerformanceError",
     "StatusMetrics",
     "compute_drift",
     "run_monitoring",

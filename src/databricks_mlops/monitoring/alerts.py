@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from databricks_mlops.errors import MLOpsError
+from databricks_mlops.monitoring.errors import AlertDeliveryError as AlertDeliveryError
 
 if TYPE_CHECKING:
     from databricks_mlops.models.alerting import (
@@ -43,18 +43,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("databricks_mlops.monitoring.alerts")
 
 _STATE_VERSION = 1
-
-
-class AlertDeliveryError(MLOpsError):
-    """One attempt to deliver an alert failed. ``retryable`` says whether trying again can
-    help (connection errors, 429, 5xx, SMTP 4xx) or not (404, rejected login).
-
-    Never escapes ``AlertDispatcher.notify``; the message is already free of secrets."""
-
-    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.retry_after = retry_after
 
 
 def now_utc() -> datetime:

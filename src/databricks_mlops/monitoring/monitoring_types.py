@@ -8,17 +8,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from databricks_mlops.errors import MLOpsError
 from databricks_mlops.models.cron import unix_to_quartz
 from databricks_mlops.models.monitoring import MonitoringConfig
+from databricks_mlops.monitoring.errors import MonitoringSetupError as MonitoringSetupError
 
 LOCAL_JOB_ID = "local-job:model_monitoring"
 PACKAGE = "databricks_mlops"
 ENTRY_POINT = "mlops-monitor"
-
-
-class MonitoringSetupError(MLOpsError):
-    """The monitoring job or quality monitor could not be created, or no status exists."""
 
 
 class MonitoringJob(BaseModel):
@@ -36,6 +32,9 @@ class MonitoringJob(BaseModel):
 
 
 class StatusMetrics(BaseModel):
+    """The last run's drift and its performance: one field per metric of the catalogue
+    (``models.metrics``), None when the run did not compute it."""
+
     drift_score: float = 0.0
     drifting_features: list[str] = Field(default_factory=list)
     accuracy: float | None = None
@@ -43,9 +42,11 @@ class StatusMetrics(BaseModel):
     recall: float | None = None
     f1_score: float | None = None
     roc_auc: float | None = None
+    log_loss: float | None = None
     rmse: float | None = None
     mae: float | None = None
     r2: float | None = None
+    mape: float | None = None
     values: dict[str, float] = Field(default_factory=dict, description="Every summary value.")
 
 

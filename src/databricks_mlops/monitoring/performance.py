@@ -16,18 +16,17 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from databricks_mlops.errors import MLOpsError
-from databricks_mlops.models.monitoring import REGRESSION_METRICS
+from databricks_mlops.models.metrics import LOWER_IS_BETTER as LOWER_IS_BETTER
+from databricks_mlops.monitoring.errors import PerformanceError as PerformanceError
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
-# Error metrics: a larger value is worse (a threshold is a ceiling, not a floor).
-LOWER_IS_BETTER = frozenset(REGRESSION_METRICS) - {"r2"}
+# LOWER_IS_BETTER (error metrics: a threshold is a ceiling, not a floor) comes from the
+# one metric catalogue, so monitoring judges a metric in the direction training does.
 
-
-class PerformanceError(MLOpsError):
-    """Performance cannot be computed (missing columns, non-numeric labels...)."""
+# sklearn's log_loss clips probabilities to [eps, 1 - eps] (float64 eps) before the log.
+_LOG_LOSS_EPS = 2.220446049250313e-16
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,8 @@ def classification_metrics(
 
     The positive class is 1 (labels and predictions are cast to double, so booleans and
     0/1 integers both work); precision / recall / f1 are those of the positive class, as
-    in training (``average="binary"``).
+    in training (``average="binary"``). roc_auc and log_loss need ``probability`` (the
+    positive class's); log_loss is exact, from the same aggregation.
     """
     from pyspark.sql import functions as F
 
@@ -111,6 +111,11 @@ def classification_metrics(
         return F.sum(F.when(condition, 1).otherwise(0))
 
     y, p = F.col("y"), F.col("p")
+    log_loss_terms = []
+    if probability:
+        s = F.least(F.greatest(F.col("s"), F.lit(_LOG_LOSS_EPS)), F.lit(1 - _LOG_LOSS_EPS))
+        loss = -F.when(y == 1, F.log(s)).otherwise(F.log(1 - s))
+        log_loss_terms = [F.avg(loss).alias("log_loss"), F.count("s").alias("scored")]
     totals = rows.agg(
         F.count(F.lit(1)).alias("n"),
         count_if((y == 1) & (p == 1)).alias("tp"),
@@ -118,6 +123,7 @@ def classification_metrics(
         count_if((y == 1) & (p != 1)).alias("fn"),
         count_if((y != 1) & (p != 1)).alias("tn"),
         F.countDistinct("y").alias("classes"),
+        *log_loss_terms,
     ).first()
     assert totals is not None  # a global aggregation always returns one row
     n = int(totals["n"])
@@ -140,6 +146,9 @@ def classification_metrics(
     bound = None
     if probability:
         metrics["roc_auc"], bound = binned_roc_auc(rows, bins)
+        # Undefined with one class or a missing probability, as in training (NaN).
+        complete = int(totals["scored"]) == n and int(totals["classes"]) == 2
+        metrics["log_loss"] = float(totals["log_loss"]) if complete else math.nan
     return n, metrics, bound
 
 
@@ -181,7 +190,8 @@ def binned_roc_auc(rows: DataFrame, bins: int) -> tuple[float, float | None]:
 def regression_metrics(
     frame: DataFrame, *, label: str, prediction: str, where: str = "the inference log"
 ) -> tuple[int, dict[str, float]]:
-    """``(labelled rows, {rmse, mae, r2})`` from one aggregation."""
+    """``(labelled rows, {rmse, mae, r2, mape})`` from one aggregation; mape is NaN when
+    a true value is 0 (as in training)."""
     from pyspark.sql import functions as F
 
     _require(frame, [label, prediction], where)
@@ -193,6 +203,9 @@ def regression_metrics(
             F.count(F.lit(1)).alias("n"),
             F.sum(error * error).alias("sse"),
             F.sum(F.abs(error)).alias("sae"),
+            # when(): Spark 4's ANSI mode raises on a division by zero instead of null.
+            F.avg(F.when(y != 0, F.abs(error / y))).alias("mape"),
+            F.sum(F.when(y == 0, 1).otherwise(0)).alias("zeros"),
             F.avg(y).alias("mean"),
             # Two-pass-free variance: var_pop * n is the total sum of squares.
             F.var_pop(y).alias("var"),
@@ -208,6 +221,7 @@ def regression_metrics(
         "rmse": math.sqrt(sse / n),
         "mae": float(row["sae"]) / n,
         "r2": 1.0 - sse / total if total > 0 else math.nan,
+        "mape": float(row["mape"]) if int(row["zeros"]) == 0 else math.nan,
     }
 
 

@@ -15,12 +15,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from databricks_mlops.errors import ConfigError, MLOpsError
+from databricks_mlops.errors import ConfigError
 from databricks_mlops.models.monitoring import (
     DriftConfig,
     MonitoringConfig,
     split_reference,
 )
+from databricks_mlops.monitoring.errors import MonitoringError as MonitoringError
+from databricks_mlops.monitoring.errors import MonitoringInputError as MonitoringInputError
+from databricks_mlops.monitoring.errors import MonitoringRunError
 from databricks_mlops.monitoring.findings import (
     drift_summary,
     find_breaches,
@@ -50,14 +53,6 @@ if TYPE_CHECKING:
     from databricks_mlops.runtime import Runtime
 
 logger = logging.getLogger(__name__)
-
-
-class MonitoringInputError(MLOpsError):
-    """The monitoring run's inputs are missing (no inference log, reference or rows)."""
-
-
-class MonitoringError(MLOpsError):
-    """A monitoring run failed after reading its inputs (report, MLflow...)."""
 
 
 @dataclass
@@ -378,7 +373,7 @@ def _write_report(runtime: Runtime, config: MonitoringConfig, result: Monitoring
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(document, encoding="utf-8")
     except OSError as exc:
-        raise MonitoringError(
+        raise MonitoringRunError(
             f"Failed to write the monitoring report to {path}: {exc} (check report_dir)"
         ) from exc
     return str(path)
@@ -421,7 +416,7 @@ def _log_to_mlflow(runtime: Runtime, config: MonitoringConfig, result: Monitorin
             mlflow.log_artifact(result.report_path, artifact_path="monitoring")
             return str(run.info.run_id)
     except MlflowException as exc:
-        raise MonitoringError(
+        raise MonitoringRunError(
             f"Failed to log the monitoring run of {config.model_name} to MLflow experiment "
             f"{name!r}: {exc}"
         ) from exc
