@@ -103,23 +103,13 @@ def test_deploy_creates_what_the_jobs_read_and_write(target: str) -> None:
     assert (catalog, schema) in schemas
 
 
-# Serverless environment version -> the Spark its Databricks Connect client speaks
-# (docs.databricks.com/release-notes/serverless/environment-version).
-SERVERLESS_SPARK = {"1": "3.5", "2": "3.5", "3": "3.5", "4": "4.0"}
-
-
 @pytest.mark.parametrize("target", TARGETS)
 def test_serverless_tasks_run_the_local_spark_version(target: str) -> None:
     """Green locally means the same Spark on Databricks: environment 3 is Spark 3.5 (no
     pyspark.ml on serverless either), while the local engine is PySpark 4.0."""
-    import pyspark
+    from databricks_mlops.runner.databricks_versions import compute_spark_mismatches
 
-    local = ".".join(pyspark.__version__.split(".")[:2])
-    bundle = load_bundle(REPO, target, {})
-    for key, job in bundle.jobs.items():
-        for environment in job.get("environments", []):
-            version = str(environment["spec"]["environment_version"])
-            assert SERVERLESS_SPARK.get(version) == local, f"{key}: environment {version}"
+    assert compute_spark_mismatches(dict(load_bundle(REPO, target, {}).jobs)) == []
 
 
 def test_deploy_task_outlasts_the_rollout_it_waits_for() -> None:

@@ -181,3 +181,31 @@ def test_the_dataset_is_named_once_in_the_bundle_variables(
         dumped = config.model_dump_json()
         for old in ("customers.csv", "customers_bronze", "customer_features"):
             assert old not in dumped, f"{type(config).__name__} still names {old}"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("name", RENDERS)
+def test_every_compute_runs_the_local_spark_version(
+    rendered: dict[str, Path], name: str, target: str
+) -> None:
+    """Job clusters and serverless environments run the local engine's Spark (4.0), for
+    every answer: DBR 15.4/16.4 and serverless 2/3 are Spark 3.5, which no local run checks."""
+    from databricks_mlops.runner import load_bundle
+    from databricks_mlops.runner.databricks_versions import compute_spark_mismatches
+
+    jobs = dict(load_bundle(rendered[name], target, {}).jobs)
+    assert any(job.get("environments") or job.get("job_clusters") for job in jobs.values())
+    assert compute_spark_mismatches(jobs) == []
+
+
+def test_a_spark_3_5_runtime_is_reported() -> None:
+    from databricks_mlops.runner.databricks_versions import compute_spark_mismatches
+
+    jobs = {
+        "a": {"job_clusters": [{"new_cluster": {"spark_version": "16.4.x-scala2.12"}}]},
+        "b": {"environments": [{"spec": {"environment_version": "3"}}]},
+    }
+    assert compute_spark_mismatches(jobs) == [
+        "job a: cluster 16.4.x-scala2.12 runs Spark 3.5, the local engine 4.0",
+        "job b: serverless environment 3 runs Spark 3.5, the local engine 4.0",
+    ]
