@@ -209,3 +209,21 @@ def test_a_spark_3_5_runtime_is_reported() -> None:
         "job a: cluster 16.4.x-scala2.12 runs Spark 3.5, the local engine 4.0",
         "job b: serverless environment 3 runs Spark 3.5, the local engine 4.0",
     ]
+
+
+@pytest.mark.parametrize("target", ["dev", "test"])
+@pytest.mark.parametrize("name", RENDERS)
+def test_dev_and_test_schedules_are_left_to_the_pausing_presets(
+    rendered: dict[str, Path], name: str, target: str
+) -> None:
+    """Development mode and the test target's presets pause schedules only where a job
+    sets no pause_status (the CLI's apply_presets): an explicit UNPAUSED would make every
+    developer's copy and CD's disposable copy retrain, score and alert on a timer."""
+    from databricks_mlops.runner import load_bundle
+
+    bundle = load_bundle(rendered[name], target, {})
+    presets = bundle.config.get("presets") or {}
+    assert bundle.mode == "development" or presets.get("trigger_pause_status") == "PAUSED"
+    for key, job in bundle.jobs.items():
+        for trigger in ("schedule", "trigger", "continuous"):
+            assert (job.get(trigger) or {}).get("pause_status") in (None, "PAUSED"), key
