@@ -52,6 +52,15 @@ sdk-floor: setup
 	  "import databricks.sdk.version as v; assert v.__version__ == '$(SDK_FLOOR)', v.__version__"
 	$(RUN) --with "databricks-sdk==$(SDK_FLOOR)" pytest -q -p no:cacheprovider $(SDK_TESTS)
 
+# Serverless semantics locally: a subset on a local Spark Connect session (no _jdf,
+# sparkContext, RDDs): the Delta round trip and the drift pass. Not part of `make test`.
+CONNECT_TESTS = tests/runtime/test_spark_connect.py tests/monitoring/test_drift_spark.py \
+	tests/monitoring/test_drift.py
+.PHONY: test-connect
+test-connect: setup
+	MLOPS_SPARK_CONNECT=1 $(RUN) pytest -q -p no:cacheprovider $(CONNECT_TESTS) \
+	  --deselect tests/monitoring/test_drift.py::test_number_of_spark_jobs_does_not_grow_with_features
+
 lint: setup
 	$(RUN) ruff check src tests
 	$(RUN) ruff format --check src tests

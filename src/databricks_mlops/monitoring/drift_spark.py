@@ -10,8 +10,9 @@ import math
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from databricks_mlops.errors import MLOpsError, did_you_mean
+from databricks_mlops.errors import did_you_mean
 from databricks_mlops.models.monitoring import DriftConfig
+from databricks_mlops.monitoring.errors import DriftError as DriftError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -56,10 +57,6 @@ _SAMPLE_SEED = 20_260_101
 MAX_CATEGORIES = 1000
 _SIDE = "__drift_side"
 _KEY = "__drift_key"
-
-
-class DriftError(MLOpsError):
-    """Drift cannot be computed for these inputs (unknown feature, empty window, ...)."""
 
 
 # ---------------------------------------------------------------------------- inputs
@@ -345,38 +342,97 @@ def _sql_strings(values: Sequence[str]) -> str:
 def _bucketize(frame: DataFrame, edges: dict[int, Edges], atoms: Collection[int]) -> DataFrame:
     """Add ``b{i}``, the bucket of ``f{i}`` among ``[-inf, *edges, inf]`` (buckets closed on
     the left), and for the features in ``atoms`` ``r{i}``, the same with every edge moved
-    up to the next float (so buckets closed on the right). ``pyspark.ml.feature.Bucketizer``:
-    a binary search per value, with the splits inside the UDF rather than in the plan; NULL
-    stays NULL."""
-    import json
+    up to the next float (so buckets closed on the right). NaN gets the bucket after the
+    last; NULL stays NULL (``pyspark.ml.feature.Bucketizer`` with ``handleInvalid="keep"``).
 
+    A classic session runs the JVM's Bucketizer directly. A Spark Connect session (serverless
+    compute, ``MLOPS_SPARK_CONNECT=1``) has no JVM handle: it uses ``pyspark.ml``'s
+    Bucketizer over Connect where the client has it, else the same binary search in SQL."""
     import numpy as np
-    from pyspark.ml.feature import Bucketizer
 
     ordered = sorted(edges)
     nudged = sorted(i for i in edges if i in atoms)
     inputs = [f"f{i}" for i in [*ordered, *nudged]]
     outputs = [f"b{i}" for i in ordered] + [f"r{i}" for i in nudged]
     all_edges = [edges[i] for i in ordered] + [np.nextafter(edges[i], math.inf) for i in nudged]
-    jdf = getattr(frame, "_jdf", None)
-    if jdf is not None:
-        # Classic Spark: handing the splits to the JVM as one JSON string takes ~30 ms;
-        # the Python wrapper converts them element by element over Py4J (~1 s / 8k edges).
-        from pyspark.sql.classic.dataframe import DataFrame as ClassicDataFrame
+    if type(frame).__module__.startswith("pyspark.sql.classic"):
+        return _bucketize_on_jvm(frame, inputs, outputs, all_edges)
+    if _connect_ml_available():
+        from pyspark.ml.feature import Bucketizer
 
-        jvm: Any = frame.sparkSession._jvm
-        java = jvm.org.apache.spark.ml.feature.Bucketizer()
-        splits = [["-Inf", *(float(v) for v in e), "Inf"] for e in all_edges]
-        for param, value in (
-            (java.splitsArray(), splits),
-            (java.inputCols(), inputs),
-            (java.outputCols(), outputs),
-        ):
-            java.set(param, param.jsonDecode(json.dumps(value)))
-        java.setHandleInvalid("keep")
-        return ClassicDataFrame(java.transform(jdf), frame.sparkSession)
-    splits_array = [[-math.inf, *map(float, e), math.inf] for e in all_edges]
-    bucketizer = Bucketizer(
-        splitsArray=splits_array, inputCols=inputs, outputCols=outputs, handleInvalid="keep"
+        splits_array = [[-math.inf, *map(float, e), math.inf] for e in all_edges]
+        bucketizer = Bucketizer(
+            splitsArray=splits_array, inputCols=inputs, outputCols=outputs, handleInvalid="keep"
+        )
+        return bucketizer.transform(frame)
+    return bucketize_sql(frame, inputs, outputs, all_edges)
+
+
+def _connect_ml_available() -> bool:
+    """``pyspark.ml`` runs over Spark Connect from pyspark 4.0 on; older clients (the
+    serverless environment versions on 3.5) lack it or reach for ``_jdf``."""
+    from pyspark import __version__ as pyspark_version
+
+    if int(pyspark_version.split(".")[0]) < 4:
+        return False
+    try:
+        import pyspark.ml.feature  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def bucketize_sql(
+    frame: DataFrame, inputs: list[str], outputs: list[str], all_edges: Sequence[Edges]
+) -> DataFrame:
+    """Bucketizer's ``handleInvalid="keep"`` result as plain SQL: works on any session,
+    with neither a JVM handle nor ``pyspark.ml``."""
+    from pyspark.sql import functions as F
+
+    buckets = [
+        F.expr(_bucket_sql(column, values)).alias(output)
+        for column, output, values in zip(inputs, outputs, all_edges, strict=True)
+    ]
+    return frame.select("*", *buckets)
+
+
+def _bucket_sql(column: str, values: Edges) -> str:
+    """The number of edges ``<= column``, by binary search over the sorted literal array:
+    ``lo``/``hi`` bracket the answer and halve ``bit_length(len)`` times (Spark SQL has no
+    binary search function; a linear count would cost ~2k comparisons per value)."""
+    size = len(values)
+    middle = "CAST((acc.lo + acc.hi) div 2 AS INT)"
+    step = (
+        f"IF(acc.lo < acc.hi, IF(element_at({_sql_doubles(values)}, {middle} + 1) <= `{column}`, "
+        f"named_struct('lo', {middle} + 1, 'hi', acc.hi), named_struct('lo', acc.lo, 'hi', {middle})), acc)"
+    )  # fmt: skip
+    search = (
+        f"aggregate(sequence(1, {max(size.bit_length(), 1)}), named_struct('lo', 0, 'hi', {size}), "
+        f"(acc, _) -> {step}, acc -> acc.lo)"
+    )  # fmt: skip
+    return (
+        f"CASE WHEN `{column}` IS NULL THEN NULL WHEN isnan(`{column}`) THEN {size + 1} "
+        f"ELSE {search} END"
     )
-    return bucketizer.transform(frame)
+
+
+def _bucketize_on_jvm(
+    frame: DataFrame, inputs: list[str], outputs: list[str], all_edges: list[Edges]
+) -> DataFrame:
+    """Classic Spark only: handing the splits to the JVM as one JSON string takes ~30 ms;
+    the Python wrapper converts them element by element over Py4J (~1 s / 8k edges)."""
+    import json
+
+    from pyspark.sql.classic.dataframe import DataFrame as ClassicDataFrame
+
+    jvm: Any = frame.sparkSession._jvm
+    java = jvm.org.apache.spark.ml.feature.Bucketizer()
+    splits = [["-Inf", *(float(v) for v in e), "Inf"] for e in all_edges]
+    for param, value in (
+        (java.splitsArray(), splits),
+        (java.inputCols(), inputs),
+        (java.outputCols(), outputs),
+    ):
+        java.set(param, param.jsonDecode(json.dumps(value)))
+    java.setHandleInvalid("keep")
+    return ClassicDataFrame(java.transform(frame._jdf), frame.sparkSession)
