@@ -85,9 +85,15 @@ def apply_steps(df: DataFrame, steps: Iterable[TransformStep]) -> DataFrame:
     for index, step in enumerate(steps):
         try:
             df = _STEPS[type(step)](df, step)
+            # Classic Spark analyses each step as it is built; Spark Connect (serverless)
+            # only when the plan is first used, which would blame a later step or the
+            # write. A semantic hash analyses the plan here without running a job (one
+            # round trip on Connect); the schema would not, as Connect reuses the parent's
+            # for schema-preserving steps such as a filter.
+            df.semanticHash()
         except IngestionError as exc:
             raise IngestionError(f"transformation_steps[{index}] ({step.type}): {exc}") from None
-        except Exception as exc:  # Spark analysis errors surface here, eagerly
+        except Exception as exc:  # Spark analysis errors surface here
             first_line = (
                 str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             )
