@@ -227,3 +227,39 @@ def test_dev_and_test_schedules_are_left_to_the_pausing_presets(
     for key, job in bundle.jobs.items():
         for trigger in ("schedule", "trigger", "continuous"):
             assert (job.get(trigger) or {}).get("pause_status") in (None, "PAUSED"), key
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in RENDERS if MATRIX[n].get("include_serving_endpoint") != "no"]
+)
+def test_deploy_names_its_endpoint_per_target_and_per_developer_and_outlasts_the_rollout(
+    rendered: dict[str, Path], name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Development mode does not prefix a name only a config holds: the endpoint name comes
+    from a bundle variable that adds the developer in dev. The deploy task's timeout
+    covers creation plus every traffic step's wait."""
+    from databricks_mlops.models.config import DeploymentConfig
+    from databricks_mlops.runner import load_bundle
+
+    names = {}
+    for target, user in (
+        ("dev", "ada@example.com"),
+        ("dev", "bob@example.com"),
+        ("staging", "ada@example.com"),
+    ):
+        monkeypatch.setenv("MLOPS_LOCAL_USER", user)
+        bundle = load_bundle(rendered[name], target, {})
+        tasks = {t["task_key"]: t for t in bundle.jobs["model_deployment"]["tasks"]}
+        parameters = tasks["deploy"]["python_wheel_task"]["named_parameters"]
+        config = DeploymentConfig.from_yaml(
+            rendered[name] / "configs" / "deployment.yml", parameters
+        )
+        assert config.serving is not None
+        names[(target, user)] = config.serving.endpoint_name
+        rollout = config.serving.rollout
+        worst_case = (len(rollout.traffic_steps) + 1) * rollout.wait_timeout_seconds
+        assert tasks["deploy"]["timeout_seconds"] >= worst_case
+        assert bundle.jobs["model_deployment"]["timeout_seconds"] >= sum(
+            t["timeout_seconds"] * (1 + t.get("max_retries", 0)) for t in tasks.values()
+        )
+    assert len(set(names.values())) == 3, names

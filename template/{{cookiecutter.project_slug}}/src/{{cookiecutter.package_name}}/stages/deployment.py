@@ -48,7 +48,9 @@ def deploy(argv: Sequence[str] | None = None) -> None:
 
 def smoke_test(argv: Sequence[str] | None = None) -> None:
     """``{{ cookiecutter.project_slug }}-smoke-test``: score sample rows on the endpoint; a failure
-    rolls the traffic back to the previous version and fails the task."""
+    fails the task (and the job): traffic stays where deploy left it, roll it back with
+    ``databricks-mlops endpoints rollback <endpoint>``. The rollout itself (deploy) already
+    smoke-tests each traffic step and puts traffic back on the old version when one fails."""
     from databricks_mlops.tasks.deployment import smoke_test_main
 
     smoke_test_main(argv)
