@@ -416,7 +416,9 @@ def test_bad_token_is_a_deployment_error_naming_the_cause(
 
 def test_batch_deployment_has_no_endpoint(backend: DatabricksServingBackend) -> None:
     config = DeploymentConfig(model_name=MODEL, model_version="1", deployment_type="batch")
-    with pytest.raises(DeploymentError, match=r"'batch' has no serving endpoint"):
+    with pytest.raises(
+        DeploymentError, match=r"deployment_type batch: there is no serving endpoint"
+    ):
         backend.deploy(config, MODEL, "1")
 
 

@@ -38,7 +38,7 @@ from databricks_mlops.deployment.databricks_spec import (
     to_endpoint,
 )
 from databricks_mlops.deployment.endpoint import Endpoint
-from databricks_mlops.deployment.errors import DeploymentError
+from databricks_mlops.deployment.errors import DeploymentError, require_serving
 from databricks_mlops.errors import did_you_mean
 
 if TYPE_CHECKING:
@@ -71,12 +71,7 @@ class DatabricksServingBackend:
         version: str,
         smoke_rows: pd.DataFrame | None = None,
     ) -> Endpoint:
-        serving = config.serving
-        if serving is None:
-            raise DeploymentError(
-                f"{model_name} v{version}: deployment_type {config.deployment_type!r} has no "
-                f"serving endpoint to deploy (batch deployments run in the batch_inference job)"
-            )
+        serving = require_serving(config)
         version = str(version)
         name = serving.endpoint_name
         rollout = Rollout(self._calls, config, serving, model_name, version, smoke_rows)

@@ -20,14 +20,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from databricks_mlops.deployment.errors import DeploymentError
+from databricks_mlops.deployment.errors import DeploymentError, require_serving
 from databricks_mlops.deployment.smoke import smoke_rows
 from databricks_mlops.deployment.versions import resolve_model_version
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from databricks_mlops.deployment.endpoint import Endpoint, ServedVersion
+    from databricks_mlops.deployment.endpoint import Endpoint
     from databricks_mlops.models.deployment import DeploymentConfig
     from databricks_mlops.utils.auth import WorkspaceConfig
 
@@ -84,20 +84,15 @@ class ModelDeployer:
 
     def deploy_model(self, config: DeploymentConfig) -> Endpoint:
         """Put the configured version behind ``config.serving.endpoint_name``."""
-        if config.deployment_type == "batch" or config.serving is None:
-            raise DeploymentError(
-                f"{config.model_name} has deployment_type batch: there is no endpoint to "
-                "deploy; batch models are scored by the batch_inference job (mlops-score), "
-                "or set deployment_type: serving_endpoint"
-            )
+        serving = require_serving(config)
         self.runtime.configure_mlflow()
         resolved = resolve_model_version(config)
-        smoke = config.serving.rollout.smoke_test
+        smoke = serving.rollout.smoke_test
         rows = smoke_rows(resolved.model_uri, smoke.rows) if smoke.enabled else None
         logger.info(
             "deploying %s to %s (%s, environment %s)",
             resolved.model_uri,
-            config.serving.endpoint_name,
+            serving.endpoint_name,
             self.kind,
             config.environment,
         )
@@ -127,15 +122,10 @@ class ModelDeployer:
         return endpoint
 
 
-def _main_version(endpoint: Endpoint) -> ServedVersion | None:
-    """The served version taking the most traffic."""
-    return max(endpoint.served, key=lambda served: served.traffic_percent, default=None)
-
-
 def _realign_champion(before: Endpoint, after: Endpoint) -> None:
     from databricks_mlops.deployment.promotion import restore_champion
 
-    old, new = _main_version(before), _main_version(after)
+    old, new = before.main_served, after.main_served
     if old is None or new is None or old.model_name != new.model_name:
         return  # nothing served, or rolled back to another model (not this alias's)
     if old.version == new.version:

@@ -29,6 +29,12 @@ class Endpoint(BaseModel):
     served: list[ServedVersion] = Field(default_factory=list)
 
     @property
+    def main_served(self) -> ServedVersion | None:
+        """The served version answering most requests (all of them once a rollout completed);
+        None when nothing is served."""
+        return max(self.served, key=lambda served: served.traffic_percent, default=None)
+
+    @property
     def served_versions(self) -> list[str]:
         return [served.version for served in self.served]
 

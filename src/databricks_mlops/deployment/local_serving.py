@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from databricks_mlops.deployment.endpoint import Endpoint, EndpointState, ServedVersion
-from databricks_mlops.deployment.errors import DeploymentError
+from databricks_mlops.deployment.errors import DeploymentError, require_serving
 from databricks_mlops.deployment.smoke import input_example, smoke_test
 from databricks_mlops.runtime.endpoint_registry import LocalEndpointEntry, LocalEndpointRegistry
 
@@ -76,11 +76,7 @@ class LocalServingBackend:
         version: str,
         smoke_rows: pd.DataFrame | None = None,
     ) -> Endpoint:
-        serving = config.serving
-        if serving is None:
-            raise DeploymentError(
-                f"{model_name}: deployment_type {config.deployment_type} has no serving section"
-            )
+        serving = require_serving(config)
         name = serving.endpoint_name
         with self._endpoint_lock(name):
             blue = self._live_entry(name)
@@ -141,16 +137,16 @@ class LocalServingBackend:
         smoke_rows: pd.DataFrame | None,
     ) -> None:
         """Health check, then the smoke requests (when rows were given)."""
-        assert config.serving is not None
-        self._wait_ready(green, config.serving.endpoint_name)
+        serving = require_serving(config)
+        self._wait_ready(green, serving.endpoint_name)
         if smoke_rows is None:
             return
-        smoke = config.serving.rollout.smoke_test
+        smoke = serving.rollout.smoke_test
         result = smoke_test(
             green.url,
             smoke_rows,
             max_latency_ms=smoke.max_latency_ms,
-            timeout=float(config.serving.timeout_seconds),
+            timeout=float(serving.timeout_seconds),
         )
         logger.info(
             "%s: green version %s answered %d smoke rows in %.0f ms",
@@ -210,7 +206,7 @@ class LocalServingBackend:
     ) -> LocalEndpointEntry:
         import mlflow
 
-        assert config.serving is not None
+        serving = require_serving(config)
         port = _free_port()
         model_uri = f"models:/{model_name}/{version}"
         command = [
@@ -226,11 +222,11 @@ class LocalServingBackend:
             "-p",
             str(port),
             "-t",
-            str(config.serving.timeout_seconds),
+            str(serving.timeout_seconds),
         ]
         env = {
             **os.environ,
-            **config.serving.environment_variables,
+            **serving.environment_variables,
             # The server resolves models:/ itself: it must see the same registry we do.
             "MLFLOW_TRACKING_URI": mlflow.get_tracking_uri(),
             "MLFLOW_REGISTRY_URI": mlflow.get_registry_uri(),

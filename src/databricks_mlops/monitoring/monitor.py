@@ -29,8 +29,8 @@ from databricks_mlops.monitoring.run import (
     MonitoringRunResult,
     metrics_table_of,
     run_monitoring,
-    safe_name,
 )
+from databricks_mlops.runtime.locations import path_segment
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -234,7 +234,7 @@ class ModelMonitor:
     # -- local record -----------------------------------------------------------------
 
     def _record_path(self, model_name: str) -> Path:
-        return self.runtime.home / "monitoring" / f"{safe_name(model_name)}.json"
+        return self.runtime.home / "monitoring" / f"{path_segment(model_name)}.json"
 
     def _read_record(self, model_name: str) -> dict[str, Any] | None:
         path = self._record_path(model_name)

@@ -8,7 +8,6 @@ aggregations; the driver only sees counts, bins and metric values.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,6 +42,7 @@ from databricks_mlops.monitoring.payload_log import (
     request_counts,
     unpack_payload,
 )
+from databricks_mlops.runtime.locations import path_segment
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -98,11 +98,6 @@ class Window:
     rows: int
     # The filter that picked the window's rows out of the log (None: every row).
     condition: Column | None = None
-
-
-def safe_name(name: str) -> str:
-    """A model name usable as one path segment (``main.s.m`` stays readable)."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
 def metrics_table_of(config: MonitoringConfig) -> str:
@@ -315,7 +310,7 @@ def run_monitoring(
         from databricks_mlops.monitoring.alerts import AlertDispatcher
 
         state = Path(
-            runtime.file_path(f"{config.alert_state_dir}/{safe_name(config.model_name)}.json")
+            runtime.file_path(f"{config.alert_state_dir}/{path_segment(config.model_name)}.json")
         )
         dispatcher = AlertDispatcher(
             config.alerting, model_name=config.model_name, state_path=state
@@ -367,7 +362,7 @@ def _write_report(runtime: Runtime, config: MonitoringConfig, result: Monitoring
     document = render_report(context, result.drift, result.performance, history)
     assert config.model_name is not None
     stamp = result.run_at.strftime("%Y%m%dT%H%M%SZ")
-    target = f"{config.report_dir.rstrip('/')}/{safe_name(config.model_name)}/{stamp}_{result.run_id[:8]}.html"
+    target = f"{config.report_dir.rstrip('/')}/{path_segment(config.model_name)}/{stamp}_{result.run_id[:8]}.html"
     path = Path(runtime.file_path(target))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,8 @@ from databricks_mlops.monitoring.monitoring_types import (
     MonitoringStatus,
     status_from_rows,
 )
-from databricks_mlops.monitoring.run import metrics_table_of, safe_name
+from databricks_mlops.monitoring.run import metrics_table_of
+from databricks_mlops.runtime.locations import path_segment
 
 METRICS_TABLE_TAG = "mlops_metrics_table"
 
@@ -143,7 +144,7 @@ def upload_config(client: WorkspaceClient, config: MonitoringConfig) -> str:
             "as setup_monitoring(config, config_path=...)"
         )
     folder = monitoring_folder(client)
-    path = f"{folder}/{safe_name(config.model_name)}.yml"
+    path = f"{folder}/{path_segment(config.model_name)}.yml"
     text = yaml.safe_dump(config.model_dump(mode="json", exclude_none=True), sort_keys=False)
     client.workspace.mkdirs(folder)
     client.workspace.upload(
@@ -170,7 +171,7 @@ def job_settings(
         max_concurrent_runs=1,
         tags={
             "stage": "model_monitoring",
-            "mlops_model": safe_name(config.model_name or ""),
+            "mlops_model": path_segment(config.model_name or ""),
             # Where get_status reads the runs' metrics (through a SQL warehouse).
             METRICS_TABLE_TAG: metrics_table_of(config),
         },
@@ -236,7 +237,7 @@ def quality_monitor(
     client.quality_monitors.create(
         table_name=table,
         output_schema_name=f"{catalog_name}.{schema}",
-        assets_dir=f"{monitoring_folder(client)}/{safe_name(config.model_name)}",
+        assets_dir=f"{monitoring_folder(client)}/{path_segment(config.model_name)}",
         inference_log=catalog.MonitorInferenceLog(
             problem_type=problem,
             timestamp_col=config.timestamp_column,

@@ -16,7 +16,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from databricks_mlops.errors import RunnerError
+from databricks_mlops.runtime.locations import path_segment
 
 DEFAULT_MAX_CONCURRENT_RUNS = 1
 """What Databricks uses when a job does not set ``max_concurrent_runs``."""
@@ -55,10 +55,6 @@ def max_concurrent_runs(job_key: str, job: Mapping[str, Any]) -> int:
     return value
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text) or "_"
-
-
 def lock_directory(home: Path) -> Path:
     return home / "locks" / "jobs"
 
@@ -71,7 +67,7 @@ def job_run_slot(
     :class:`RunnerError` at once naming the run(s) holding them."""
     directory = lock_directory(home)
     directory.mkdir(parents=True, exist_ok=True)
-    stem = f"{_slug(bundle)}.{_slug(target)}.{_slug(job_key)}"
+    stem = f"{path_segment(bundle)}.{path_segment(target)}.{path_segment(job_key)}"
     for slot in range(limit):
         with (directory / f"{stem}.{slot}.lock").open("a+", encoding="utf-8") as handle:
             try:

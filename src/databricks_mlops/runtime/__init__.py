@@ -20,6 +20,7 @@ from databricks_mlops.runtime.locations import (
     TableName,
     local_path,
     looks_like_table_name,
+    path_segment,
     table_location,
 )
 
@@ -247,8 +248,7 @@ class Runtime:
         """Where a new experiment keeps artifacts (locally under the home, not ./mlruns)."""
         if not self.is_local:
             return None
-        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in experiment_name)
-        return (self.home / "mlartifacts" / safe).as_uri()
+        return (self.home / "mlartifacts" / path_segment(experiment_name)).as_uri()
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -72,3 +72,19 @@ def local_path(path: str, home: Path) -> str:
 
 def table_location(table: TableName, home: Path) -> Path:
     return home / "warehouse" / table.catalog / table.schema / table.table
+
+
+# ASCII letters, digits and ``_.-`` only, replaced one character for one (no collapsing):
+# these names land on local disks, DBFS and UC Volumes alike, where anything else (``/``,
+# spaces, ``:``, non-ASCII letters that macOS and Linux normalise differently) is a hazard;
+# dots stay so ``main.churn.model`` is still readable, and replacing per character keeps the
+# names monitoring already wrote (alert state, reports) where they are.
+_UNSAFE_IN_SEGMENT = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def path_segment(name: str) -> str:
+    """``name`` as exactly one file or directory name: never empty, never ``.``/``..``."""
+    segment = _UNSAFE_IN_SEGMENT.sub("_", name)
+    if segment.strip("."):
+        return segment
+    return "_" * max(len(segment), 1)  # "", "." and ".." would name this or the parent dir

@@ -54,14 +54,14 @@ def run_deploy(config: DeploymentConfig, workspace: WorkspaceConfig | None = Non
     endpoint = ModelDeployer(workspace).deploy_model(config)
     set_task_value("endpoint_name", endpoint.name)
     set_task_value("endpoint_url", endpoint.url)
-    set_task_value("served_version", _main_version(endpoint))
+    set_task_value("served_version", _version_text(endpoint))
     return endpoint
 
 
-def _main_version(endpoint: Endpoint) -> str:
-    """The version answering most requests (all of them once a rollout completed)."""
-    served = max(endpoint.served, key=lambda item: item.traffic_percent, default=None)
-    return served.version if served is not None else ""
+def _version_text(endpoint: Endpoint) -> str:
+    """The main version as task-value text ("" when nothing is served)."""
+    main = endpoint.main_served
+    return main.version if main is not None else ""
 
 
 def deploy_main(argv: Sequence[str] | None = None) -> None:
@@ -74,7 +74,7 @@ def deploy_main(argv: Sequence[str] | None = None) -> None:
         config = DeploymentConfig.from_yaml(args.config, args.variables)
         endpoint = run_deploy(config)
         print(
-            f"deploy: {config.model_name} version {_main_version(endpoint)} serves at "
+            f"deploy: {config.model_name} version {_version_text(endpoint)} serves at "
             f"{endpoint.name} ({endpoint.url}, {endpoint.state}, {endpoint.backend}, "
             f"{config.environment})"
         )
@@ -87,24 +87,23 @@ def run_smoke_test(config: DeploymentConfig) -> PredictionResponse:
     rows from the served version's input example; fail on errors, a wrong row count or
     a latency above ``rollout.smoke_test.max_latency_ms``."""
     from databricks_mlops.deployment import ModelDeployer
-    from databricks_mlops.deployment.errors import SmokeTestError
+    from databricks_mlops.deployment.errors import SmokeTestError, require_serving
     from databricks_mlops.deployment.smoke import smoke_rows
     from databricks_mlops.model_serving import ModelClient
     from databricks_mlops.models.serving import AuthConfig, AuthType, ClientConfig
     from databricks_mlops.runtime.task_values import set_task_value
 
-    if config.serving is None:
-        raise SmokeTestError(f"{config.model_name}: deployment_type batch has no endpoint to test")
-    name = config.serving.endpoint_name
+    serving = require_serving(config)
+    name = serving.endpoint_name
     deployer = ModelDeployer()
     endpoint = deployer.get(name)
     if endpoint is None or endpoint.state != "READY":
         state = "does not exist" if endpoint is None else f"is {endpoint.state}"
         raise SmokeTestError(f"endpoint {name} {state}: run the deploy task first")
-    version = _main_version(endpoint)
-    rows = smoke_rows(
-        f"models:/{endpoint.served[0].model_name}/{version}", config.serving.rollout.smoke_test.rows
-    )
+    main = endpoint.main_served
+    if main is None:
+        raise SmokeTestError(f"endpoint {name} serves no model version: run the deploy task first")
+    rows = smoke_rows(f"models:/{main.model_name}/{main.version}", serving.rollout.smoke_test.rows)
     if deployer.kind == "local":
         # Any loopback URL: the client finds the endpoint in the local registry by name.
         client_config = ClientConfig(
@@ -122,7 +121,7 @@ def run_smoke_test(config: DeploymentConfig) -> PredictionResponse:
         raise SmokeTestError(
             f"endpoint {name} answered {answered} predictions for {len(rows)} rows"
         )
-    limit = config.serving.rollout.smoke_test.max_latency_ms
+    limit = serving.rollout.smoke_test.max_latency_ms
     if limit is not None and response.metadata.latency_ms > limit:
         raise SmokeTestError(
             f"endpoint {name} took {response.metadata.latency_ms:.0f} ms, above "

@@ -17,6 +17,7 @@ from pyspark.sql import DataFrame
 from databricks_mlops.expressions import schema_from_spark
 from databricks_mlops.models.data import AddIngestionTimestamp, DataConfig
 from databricks_mlops.runtime import Runtime
+from databricks_mlops.runtime.locations import path_segment
 from databricks_mlops.validation.results import ValidationResult
 from databricks_mlops.validation.rules import prepare_rules
 from databricks_mlops.validation.table_outputs import (
@@ -64,8 +65,8 @@ def run_validation(
     )
     # Pinned to the version recorded below, whatever is committed meanwhile.
     df = runtime.read_delta(source, version=version)
-    report_dir = Path(runtime.file_path(settings.report_dir or "dbfs:/mlops/validation")) / _safe(
-        target
+    report_dir = Path(runtime.file_path(settings.report_dir or "dbfs:/mlops/validation")) / (
+        path_segment(target)
     )
     data_docs: Path | None = None
     if settings.engine == "great_expectations":
@@ -147,7 +148,3 @@ def _ingestion_timestamps(config: DataConfig) -> set[str]:
 
 def _failed(result: ValidationResult, name: str) -> bool:
     return any(r.name == name and r.outcome == "failed" for r in result.rule_results)
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
