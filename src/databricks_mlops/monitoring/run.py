@@ -233,6 +233,9 @@ def run_monitoring(
         raise ConfigError("monitoring config: set model_name (the registered model monitored)")
     if config.inference_table is None:
         raise ConfigError("monitoring config: set inference_table (the batch inference log)")
+    # Called from a notebook or a library too, not only through a task entry point: the
+    # champion lookup must read this runtime's registry, not MLflow's default ./mlflow.db.
+    runtime.configure_mlflow()
     run_at = utc(run_at or datetime.now(UTC))
     if not runtime.delta_exists(config.inference_table):
         raise MonitoringInputError(

@@ -40,11 +40,8 @@ def run_monitor(
 ) -> MonitoringRunResult:
     """The stage itself (``MLOpsWorkflow`` may call it too): run, then publish task values."""
     from databricks_mlops.monitoring.monitor import ModelMonitor
-    from databricks_mlops.runtime import get_runtime
     from databricks_mlops.runtime.task_values import set_task_value
 
-    # Called outside a task too (MLOpsWorkflow): the champion lookup needs the registry.
-    get_runtime().configure_mlflow()
     result = ModelMonitor().run(config, window_end=window_end)
     drift = result.drift_detected and config.retrain_on_drift
     set_task_value("drift_detected", "true" if drift else "false")
