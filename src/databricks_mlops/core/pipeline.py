@@ -20,8 +20,7 @@ import dataclasses
 import logging
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -34,18 +33,16 @@ from databricks_mlops.core.transform_steps import apply_steps
 from databricks_mlops.errors import IngestionError, MLOpsError
 from databricks_mlops.models.data import DataConfig
 from databricks_mlops.runtime import Runtime, get_runtime, looks_like_table_name
+from databricks_mlops.runtime.delta_commits import stamped_commits
 from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors
 
 if TYPE_CHECKING:
     from delta.tables import DeltaTable
-    from pyspark.sql import SparkSession
 
 logger = logging.getLogger(__name__)
 
 # Spark's CSV reader defaults to no header and all-string columns; nobody wants that here.
 _CSV_DEFAULTS = {"header": "true", "inferSchema": "true", "mode": "PERMISSIVE"}
-# Delta stamps a commit with this session setting's text (MERGE has no writer option).
-_COMMIT_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
 
 
 @dataclass(frozen=True)
@@ -188,7 +185,14 @@ class DataPipeline:
         try:
             with delta_conflicts_as_errors(target, "publication"):
                 if cfg.write_mode == "merge" and self.runtime.delta_exists(target):
-                    with _commit_metadata(self.runtime.spark, marker):
+                    # A MERGE has no writer option: the batch marker goes in a session
+                    # setting for this one commit.
+                    stamp = (
+                        stamped_commits(self.runtime.spark, marker)
+                        if marker is not None
+                        else nullcontext()
+                    )
+                    with stamp:
                         self._merge(df)
                 else:
                     self._overwrite(df, marker)
@@ -279,23 +283,6 @@ class DataPipeline:
             elapsed,
         )
         return dataclasses.replace(result, duration_seconds=elapsed)
-
-
-@contextmanager
-def _commit_metadata(spark: SparkSession, marker: str | None) -> Iterator[None]:
-    """Stamp the commits made inside with ``marker`` (restoring the previous setting)."""
-    if marker is None:
-        yield
-        return
-    previous = spark.conf.get(_COMMIT_METADATA, None)
-    spark.conf.set(_COMMIT_METADATA, marker)
-    try:
-        yield
-    finally:
-        if previous is None:
-            spark.conf.unset(_COMMIT_METADATA)
-        else:
-            spark.conf.set(_COMMIT_METADATA, previous)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -19,11 +18,10 @@ from pyspark.sql import types as T
 
 from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
 from databricks_mlops.feature_engineering.state import FittedFeatureState
-from databricks_mlops.runtime import Runtime
+from databricks_mlops.runtime import Runtime, delta_commits
 from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors
 
 _STAMP = "databricks_mlops.fitted_state:"
-_USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
 STATE_SCHEMA = T.StructType(
     [
         T.StructField("state_hash", T.StringType(), False),
@@ -83,19 +81,9 @@ def save_state(runtime: Runtime, table_name: str, state: FittedFeatureState) -> 
     return digest
 
 
-@contextmanager
-def stamped_commits(runtime: Runtime, digest: str) -> Iterator[None]:
+def stamped_commits(runtime: Runtime, digest: str) -> AbstractContextManager[None]:
     """Delta commits made inside carry the state hash in their ``userMetadata``."""
-    conf = runtime.spark.conf
-    previous = conf.get(_USER_METADATA, None)
-    conf.set(_USER_METADATA, f"{_STAMP}{digest}")
-    try:
-        yield
-    finally:
-        if previous is None:
-            conf.unset(_USER_METADATA)
-        else:
-            conf.set(_USER_METADATA, previous)
+    return delta_commits.stamped_commits(runtime.spark, f"{_STAMP}{digest}")
 
 
 def load_state(runtime: Runtime, table_name: str, version: int | None = None) -> FittedFeatureState:

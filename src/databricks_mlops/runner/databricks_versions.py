@@ -42,20 +42,18 @@ def compute_spark_mismatches(jobs: Mapping[str, Mapping[str, Any]]) -> list[str]
     local = local_spark()
     problems = []
     for key, job in jobs.items():
-        for environment in job.get("environments") or []:
-            version = environment["spec"]["environment_version"]
-            spark = spark_of_environment(version)
-            if spark != local:
-                problems.append(
-                    f"job {key}: serverless environment {version} runs Spark {spark or '?'}, "
-                    f"the local engine {local}"
-                )
-        for cluster in job.get("job_clusters") or []:
-            version = cluster["new_cluster"]["spark_version"]
-            spark = spark_of_runtime(version)
-            if spark != local:
-                problems.append(
-                    f"job {key}: cluster {version} runs Spark {spark or '?'}, "
-                    f"the local engine {local}"
-                )
+        computes = [
+            (f"serverless environment {version}", spark_of_environment(version))
+            for version in (e["spec"]["environment_version"] for e in job.get("environments") or [])
+        ] + [
+            (f"cluster {version}", spark_of_runtime(version))
+            for version in (
+                c["new_cluster"]["spark_version"] for c in job.get("job_clusters") or []
+            )
+        ]
+        problems += [
+            f"job {key}: {compute} runs Spark {spark or '?'}, the local engine {local}"
+            for compute, spark in computes
+            if spark != local
+        ]
     return problems
