@@ -15,13 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from databricks_mlops.runtime.environment import Environment, detect_environment
+from databricks_mlops.errors import ConfigError
+from databricks_mlops.runtime.environment import (
+    Environment,
+    detect_environment,
+    is_serverless_runtime_version,
+)
 from databricks_mlops.runtime.locations import (
     TableName,
+    is_dbfs_root,
     local_path,
     looks_like_table_name,
     path_segment,
     table_location,
+    volume_path_of,
 )
 
 if TYPE_CHECKING:
@@ -185,12 +192,31 @@ class Runtime:
         """A path this process can open with plain Python file I/O.
 
         On Databricks ``dbfs:/x`` is only reachable through the ``/dbfs`` mount
-        (``/Volumes/...`` already is a local path there)."""
+        (``/Volumes/...`` already is a local path there). Serverless compute has no
+        ``/dbfs`` mount of the DBFS root, so there (and locally under serverless
+        semantics, ``MLOPS_SPARK_CONNECT=1``) such a path is refused before any I/O."""
+        path = volume_path_of(path)
+        if is_dbfs_root(path) and self.serverless:
+            raise ConfigError(
+                f"{path} is on the DBFS root, which serverless compute cannot open as a "
+                "file (no /dbfs mount) and which every target and user would share: "
+                "point report_dir / alert_state_dir at the target's Unity Catalog volume, "
+                "e.g. /Volumes/<catalog>/<schema>/<volume>/reports"
+            )
         if self.is_local:
             return self.path(path)
         if path.startswith("dbfs:/"):
             return "/dbfs/" + path.removeprefix("dbfs:/").lstrip("/")
         return path
+
+    @property
+    def serverless(self) -> bool:
+        """Serverless compute, or the local runtime emulating it with Spark Connect."""
+        if self.is_local:
+            from databricks_mlops.runtime.local_spark import spark_connect_requested
+
+            return spark_connect_requested()
+        return is_serverless_runtime_version(os.environ.get("DATABRICKS_RUNTIME_VERSION", ""))
 
     def delta_exists(self, target: str) -> bool:
         from delta.tables import DeltaTable

@@ -56,3 +56,9 @@ def detect_environment() -> Environment:
     if configured and _connect_installed():
         return Environment("connect", f"databricks-connect installed and workspace {configured}")
     return Environment("local", "no Databricks compute or Databricks Connect configuration found")
+
+
+def is_serverless_runtime_version(version: str) -> bool:
+    """Serverless compute reports ``DATABRICKS_RUNTIME_VERSION`` as ``client.<env>.<n>``
+    (the Spark Connect client it runs), classic clusters as ``17.3`` and the like."""
+    return version.strip().lower().startswith("client.")

@@ -70,6 +70,20 @@ def local_path(path: str, home: Path) -> str:
     return path
 
 
+def volume_path_of(path: str) -> str:
+    """``dbfs:/Volumes/c/s/v/x`` and ``/dbfs/Volumes/...`` are the volume path ``/Volumes/...``."""
+    for prefix in ("dbfs:/Volumes/", "/dbfs/Volumes/"):
+        if path.startswith(prefix):
+            return "/Volumes/" + path.removeprefix(prefix)
+    return path
+
+
+def is_dbfs_root(path: str) -> bool:
+    """A path on the DBFS root (``dbfs:/x``, ``/dbfs/x``), not in a Unity Catalog volume."""
+    path = volume_path_of(path)
+    return path.startswith(("dbfs:/", "/dbfs/"))
+
+
 def table_location(table: TableName, home: Path) -> Path:
     return home / "warehouse" / table.catalog / table.schema / table.table
 
