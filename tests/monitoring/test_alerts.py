@@ -33,6 +33,7 @@ from databricks_mlops.monitoring.alerts import (
     Breach,
     backoff_delay,
 )
+from databricks_mlops.runtime.environment import detect_environment
 
 MODEL = "churn_model"
 SMTP_USER = "alerts@example.com"
@@ -775,3 +776,36 @@ def test_breach_key_ignores_the_value() -> None:
     assert DRIFT.key == "drift:tenure|tenure|above"
     assert DRIFT.model_copy(update={"value": 9.0}).key == DRIFT.key
     assert ACCURACY.key == "accuracy||below"
+
+
+# -- a loopback receiver is reachable from this machine, never from Databricks compute --
+
+
+@pytest.fixture
+def on_databricks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("MLOPS_RUNTIME", "databricks")
+    detect_environment.cache_clear()
+    yield
+    monkeypatch.delenv("MLOPS_RUNTIME")
+    detect_environment.cache_clear()
+
+
+def test_on_databricks_a_loopback_webhook_fails_at_once_and_says_why(
+    tmp_path: Path, receiver: HttpReceiver, on_databricks: None
+) -> None:
+    alerts = dispatcher(tmp_path, [{"type": "webhook", "url": receiver.url(HOOK_PATH)}])
+    outcome = alerts.notify([DRIFT], run_id="r1")
+    assert not outcome.delivered
+    [failed] = outcome.failed
+    assert failed.attempts == 1  # not retried: a retry cannot make it reachable
+    assert "loopback address" in (failed.error or "")
+    assert "alert_webhook_url" in (failed.error or "")
+    assert receiver.requests == []  # refused before any connection
+
+
+def test_locally_the_same_webhook_is_delivered(tmp_path: Path, receiver: HttpReceiver) -> None:
+    detect_environment.cache_clear()
+    assert detect_environment().is_local
+    alerts = dispatcher(tmp_path, [{"type": "webhook", "url": receiver.url(HOOK_PATH)}])
+    assert alerts.notify([DRIFT], run_id="r1").delivered
+    assert len(receiver.requests) == 1

@@ -185,7 +185,34 @@ def send(channel: NotificationChannel, message: AlertMessage) -> None:
     raise error
 
 
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+
+
+def _refuse_loopback_off_this_machine(channel: NotificationChannel) -> None:
+    """A loopback receiver is this machine's: fine locally (a receiver beside the run), but
+    on Databricks compute it is the compute itself, where nothing listens. Say so instead of
+    retrying a connection refused that looks like an outage of the receiver."""
+    from databricks_mlops.runtime.environment import detect_environment
+
+    if detect_environment().is_local:
+        return
+    if isinstance(channel, EmailChannel):
+        host = channel.smtp_host
+    else:
+        url = channel.webhook if isinstance(channel, SlackChannel) else channel.url
+        host = urlsplit(url.get_secret_value()).hostname or ""
+    if host.lower() in _LOOPBACK_HOSTS or host.startswith("127."):
+        _fail(
+            channel,
+            f"{channel_target(channel)} is a loopback address: on Databricks compute nothing "
+            "listens there; set the target's receiver (the bundle variable alert_webhook_url, "
+            "or the channel in the monitoring config)",
+            retryable=False,
+        )
+
+
 def _send(channel: NotificationChannel, message: AlertMessage) -> None:
+    _refuse_loopback_off_this_machine(channel)
     if isinstance(channel, EmailChannel):
         send_email(channel, message)
     elif isinstance(channel, SlackChannel):
