@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from databricks_mlops.deployment.endpoint import Endpoint, EndpointState, ServedVersion
 from databricks_mlops.deployment.errors import DeploymentError
+from databricks_mlops.models.deployment import endpoint_name_for
 
 if TYPE_CHECKING:
     from databricks.sdk.service.serving import (
@@ -47,9 +48,8 @@ _SIZES = {"small": "Small", "medium": "Medium", "large": "Large"}
 
 def served_entity_name(model_name: str, version: str) -> str:
     """``<last part of the model name>-<version>``: unique per version within an endpoint."""
-    short = re.sub(r"[^A-Za-z0-9_-]+", "-", model_name.split(".")[-1]).strip("-_") or "model"
     suffix = f"-{version}"
-    return short[: 63 - len(suffix)] + suffix
+    return endpoint_name_for(model_name, 63 - len(suffix)) + suffix
 
 
 def workload(serving: ServingConfig) -> tuple[str, str]:

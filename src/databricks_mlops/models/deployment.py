@@ -108,9 +108,10 @@ class DeploymentConfig(StrictModel):
         if not isinstance(data, dict):
             return data
         flat = {key: data[key] for key in data if key in _SERVING_KEYS}
-        if not flat:
-            return data
         serving = data.get("serving")
+        endpoint = data.get("deployment_type", "serving_endpoint") == "serving_endpoint"
+        if not flat and (serving is not None or not endpoint):
+            return data
         if isinstance(serving, ServingConfig):
             serving = serving.model_dump()
         serving = dict(serving or {})
@@ -119,25 +120,22 @@ class DeploymentConfig(StrictModel):
             raise ValueError(f"{both} set both at the top level and under serving: keep one")
         rest = {key: value for key, value in data.items() if key not in flat}
         merged = {**serving, **flat}
+        # An endpoint needs a name; derive a valid one from the model name.
         if "endpoint_name" not in merged and isinstance(data.get("model_name"), str):
-            merged["endpoint_name"] = _endpoint_name_for(data["model_name"])
+            merged["endpoint_name"] = endpoint_name_for(data["model_name"])
         return {**rest, "serving": merged}
 
     @model_validator(mode="after")
     def _consistent(self) -> DeploymentConfig:
         if self.model_version is None and self.model_uri is None:
             raise ValueError("give model_version (or model_uri) to say which version to deploy")
-        if self.deployment_type == "serving_endpoint" and self.serving is None:
-            # An endpoint needs a name; derive a valid one from the model name.
-            serving = ServingConfig(endpoint_name=_endpoint_name_for(self.model_name))
-            object.__setattr__(self, "serving", serving)
         return self
 
 
-def _endpoint_name_for(model_name: str) -> str:
-    """A valid endpoint name from a (possibly three-level) registered model name."""
+def endpoint_name_for(model_name: str, max_length: int = 63) -> str:
+    """A valid endpoint (or served entity) name from a possibly three-level model name."""
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", model_name.split(".")[-1]).strip("-_")
-    return (name or "model")[:63]
+    return (name or "model")[:max_length]
 
 
 class BatchInferenceConfig(StrictModel):

@@ -135,6 +135,15 @@ DEFAULT_ESTIMATORS = {
 }
 
 
+def _model_type_or_none(raw: object) -> ModelType | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        return ModelType(raw)
+    except ValueError:
+        return None
+
+
 class TrainingConfig(StrictModel):
     model_type: ModelType
     target_column: str
@@ -151,8 +160,8 @@ class TrainingConfig(StrictModel):
         "cross-validated and logged. Defaults from model_type: f1_score for classification, "
         "rmse for regression. Registration is decided by gates, not by this metric.",
     )
-    experiment_name: str | None = Field(
-        None, description="MLflow experiment; defaults to the registered model name."
+    experiment_name: str = Field(
+        "", description="MLflow experiment; defaults to the registered model name."
     )
     run_name: str = ""
     registry_model_name: str = Field(
@@ -162,8 +171,8 @@ class TrainingConfig(StrictModel):
     cross_validation_folds: int = Field(0, ge=0)
     stratify: bool = False
     sample_weight_column: str = ""
-    estimator: str | None = Field(
-        None,
+    estimator: str = Field(
+        "",
         description="Import path of an estimator class or factory (`xgboost.XGBClassifier`, "
         "`my_pkg.models.build`); defaults to a random forest for the model type.",
     )
@@ -208,21 +217,25 @@ class TrainingConfig(StrictModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _default_primary_metric(cls, data: Any) -> Any:
-        # The default depends on model_type, so a field default cannot express it; an
-        # unreadable model_type is left to its own field error (the after-validator, which
-        # checks the metric against the model type, does not run then).
-        if not isinstance(data, dict) or data.get("primary_metric") is not None:
+    def _defaults_from_other_fields(cls, data: Any) -> Any:
+        # primary_metric and estimator default from model_type, experiment_name from the
+        # model name: field defaults cannot express that. An unreadable model_type is left
+        # to its own field error (the after-validator then does not run).
+        if not isinstance(data, dict):
             return data
-        raw = data.get("model_type")
-        if isinstance(raw, str):
-            try:
-                model_type: ModelType | None = ModelType(raw)
-            except ValueError:
-                model_type = None
+        data = dict(data)
+        model_type = _model_type_or_none(data.get("model_type"))
+        if data.get("primary_metric") is None:
+            data.pop("primary_metric", None)
             if model_type is not None:
-                return {**data, "primary_metric": DEFAULT_PRIMARY_METRIC[model_type.value]}
-        return {key: value for key, value in data.items() if key != "primary_metric"}
+                data["primary_metric"] = DEFAULT_PRIMARY_METRIC[model_type.value]
+        if data.get("estimator") is None and model_type is not None:
+            data["estimator"] = DEFAULT_ESTIMATORS[model_type.value]
+        if data.get("experiment_name") is None:
+            model_name = data.get("registry_model_name", data.get("model_name"))
+            if isinstance(model_name, str):
+                data["experiment_name"] = model_name
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> TrainingConfig:
@@ -251,10 +264,6 @@ class TrainingConfig(StrictModel):
             )
         if self.label_table and not self.feature_table:
             raise ValueError("label_table needs feature_table (labels are joined to it)")
-        if self.experiment_name is None:
-            object.__setattr__(self, "experiment_name", self.registry_model_name)
-        if self.estimator is None:
-            object.__setattr__(self, "estimator", DEFAULT_ESTIMATORS[self.model_type.value])
         return self
 
     @property
