@@ -39,13 +39,19 @@ actionlint:
 	  go install github.com/rhysd/actionlint/cmd/actionlint@v$(ACTIONLINT_VERSION) \
 	  || echo "actionlint not built: the workflow lint test will be skipped"
 
-test: setup databricks-cli actionlint sdk-floor
+# The Databricks CLI's own fake workspace (its libs/testserver) for tests/deploy/, which
+# deploy every bundle into it with the real CLI: built once per source, like the CLI.
+.PHONY: fake-workspace
+fake-workspace:
+	@tools/fakeworkspace/build.sh >/dev/null || echo "fake workspace not built: tests/deploy/ will be skipped (outside CI)"
+
+test: setup databricks-cli actionlint sdk-floor fake-workspace
 	PATH="$(DATABRICKS_CLI_DIR):$(ACTIONLINT_DIR):$$PATH" $(RUN) pytest
 
 # The databricks-sdk lower bound in pyproject.toml is a claim: run the tests that drive the
 # real SDK (against workspace stubs on 127.0.0.1) on exactly that version.
 SDK_FLOOR = $(shell sed -n 's/.*"databricks-sdk>=\([0-9.]*\)".*/\1/p' pyproject.toml)
-SDK_TESTS = tests/deployment/test_databricks_serving.py tests/model_serving/test_auth_and_endpoints.py \
+SDK_TESTS = tests/deployment/test_databricks_backend.py tests/serving_client/test_auth_and_endpoints.py \
 	tests/cli/test_endpoints.py tests/runner/test_task_values.py
 sdk-floor: setup
 	$(RUN) --with "databricks-sdk==$(SDK_FLOOR)" python -c \

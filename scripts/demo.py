@@ -95,16 +95,15 @@ def main() -> int:
     from databricks_mlops.project import generate_project
 
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
-    project = generate_project(
-        {"framework_source": str(REPO)}, DEMO_DIR, no_input=True, overwrite=True
-    )
+    # framework_source: vendor (the default): this checkout's wheel in vendor/.
+    project = generate_project({}, DEMO_DIR, no_input=True, overwrite=True)
     print(f"generated {project}")
     home = project / ".mlops"
     shutil.rmtree(home, ignore_errors=True)  # a demo starts from nothing
     env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
     env.update(MLOPS_HOME=str(home), MLOPS_RUNTIME="local", SPARK_LOCAL_IP="127.0.0.1")
 
-    began = step("2. install it (uv sync: the project, the framework from this checkout)")
+    began = step("2. install it (uv sync: the project, the framework wheel in vendor/)")
     subprocess.run(
         [uv(), "sync", "--quiet", "--compile-bytecode"], cwd=project, env=env, check=True
     )
@@ -146,7 +145,7 @@ def collect_summary(monitored: str) -> dict[str, str]:
     from mlflow import MlflowClient
 
     from databricks_mlops.deployment import ModelDeployer
-    from databricks_mlops.model_serving import ModelClient
+    from databricks_mlops.serving_client import ModelClient
     from databricks_mlops.models.serving import AuthConfig, AuthType, ClientConfig
     from databricks_mlops.runtime import get_runtime
 

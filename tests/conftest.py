@@ -19,9 +19,15 @@ if TYPE_CHECKING:
 def mlops_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Every test runs against the local backends, with state in a temporary home."""
     home = tmp_path_factory.mktemp("mlops_home")
-    previous = {key: os.environ.get(key) for key in ("MLOPS_HOME", "MLOPS_RUNTIME")}
+    previous = {
+        key: os.environ.get(key) for key in ("MLOPS_HOME", "MLOPS_RUNTIME", "MLOPS_TASK_ISOLATION")
+    }
     os.environ["MLOPS_HOME"] = str(home)
     os.environ["MLOPS_RUNTIME"] = "local"
+    # Jobs run in this process (one shared Spark) unless a test's subject is isolation
+    # (tests/runner/test_isolated_tasks.py): a fresh environment and JVM per task would
+    # multiply the suite's time.
+    os.environ["MLOPS_TASK_ISOLATION"] = "in-process"
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     yield home
     _stop_local_endpoints(home)

@@ -43,6 +43,14 @@ class EntryPointNotFoundError(RunnerError):
     deterministic = True
 
 
+class TaskEnvironmentError(RunnerError):
+    """A task's isolated Python environment cannot be built from what the bundle declares
+    (an artifact build fails, a wheel is missing, a requirement does not install); a retry
+    would install the same declaration."""
+
+    deterministic = True
+
+
 class RuntimeSetupError(MLOpsError):
     """The Spark / MLflow runtime could not be set up."""
 

@@ -30,6 +30,7 @@ OPTIONAL = {
         "resources/model_monitoring.job.yml",
         "configs/monitoring.yml",
         f"src/{PACKAGE}/stages/monitoring.py",
+        "notebooks/drift_gate.py",
     ],
     "github_actions": [".github"],
 }

@@ -10,7 +10,6 @@ from __future__ import annotations
 import keyword
 import re
 import sys
-from pathlib import Path
 
 ANSWERS = {
     "project_name": {{ cookiecutter.project_name | tojson }},
@@ -28,6 +27,7 @@ ANSWERS = {
     "workspace_host_prod": {{ cookiecutter.workspace_host_prod | tojson }},
     "prod_service_principal": {{ cookiecutter.prod_service_principal | tojson }},
     "framework_source": {{ cookiecutter.framework_source | tojson }},
+    "framework_version": {{ cookiecutter.framework_version | tojson }},
 }
 
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -37,8 +37,11 @@ UC_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
 HOST = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?/?$")
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# A checkout path goes unquoted into the bundle's build command and pyproject.toml.
-PATH_CHARACTERS = re.compile(r"[^A-Za-z0-9._/+@~-]")
+# vendor: `databricks-mlops new` puts the framework's wheel in vendor/ and records its
+# framework_version; pypi: a plain dependency. A path would leak the generating machine.
+FRAMEWORK_SOURCES = ("vendor", "pypi")
+# A PEP 440 version as it appears in a wheel's file name.
+WHEEL_VERSION = re.compile(r"^[0-9][A-Za-z0-9_.+!]*$")
 # Free text lands in YAML, TOML, Python and Markdown; the template escapes it for each, but
 # a line break (or an invisible character YAML treats as one) would still split a line.
 FREE_TEXT = ("project_name", "description", "author")
@@ -100,28 +103,25 @@ def check_answers(answers: dict[str, str]) -> list[str]:
             f"prod_service_principal {answers['prod_service_principal']!r} is not a service "
             "principal application ID (a UUID like 1b2c3d4e-0000-4000-8000-000000000000)"
         )
-    source = answers["framework_source"].strip()
-    if source != "pypi":
-        checkout = Path(source).expanduser()
-        unsafe = sorted(set(PATH_CHARACTERS.findall(source)))
-        if unsafe:
-            problems.append(
-                f"framework_source {source!r} contains {' '.join(map(repr, unsafe))}: the "
-                "bundle's build command takes the path unquoted; use a path of letters, "
-                "digits and ._/+@~- (a symlink to the checkout works)"
-            )
-        elif not checkout.is_absolute():
-            problems.append(
-                f"framework_source {source!r} must be 'pypi' or an absolute path to a "
-                "databricks-mlops checkout"
-            )
-        elif not (checkout / "pyproject.toml").is_file() or not (
-            checkout / "src" / "databricks_mlops"
-        ).is_dir():
-            problems.append(
-                f"framework_source {source!r} is not a databricks-mlops checkout (no "
-                "pyproject.toml and src/databricks_mlops there); give its path or 'pypi'"
-            )
+    source = answers["framework_source"]
+    if source not in FRAMEWORK_SOURCES:
+        looks_like_path = "/" in source or "\\" in source or source.startswith((".", "~"))
+        problems.append(
+            f"framework_source {source!r} is no longer supported: a local checkout path "
+            "would be written into the project, and no other machine (CI runner, cluster) "
+            "has it; use 'vendor' (the default: `databricks-mlops new` puts a wheel of the "
+            "framework in vendor/, committed with the project) or 'pypi' (once "
+            "databricks-mlops is on your package index)"
+            if looks_like_path
+            else f"framework_source {source!r} is not one of {', '.join(FRAMEWORK_SOURCES)}: "
+            "use 'vendor' (a wheel of the framework in vendor/) or 'pypi'"
+        )
+    elif source == "vendor" and not WHEEL_VERSION.match(answers.get("framework_version", "")):
+        problems.append(
+            "framework_source 'vendor' needs the framework's wheel in vendor/, which "
+            "`databricks-mlops new` builds (plain cookiecutter cannot): generate the project "
+            "with `databricks-mlops new`, or answer framework_source=pypi"
+        )
     return problems
 
 

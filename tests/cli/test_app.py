@@ -70,8 +70,8 @@ def test_root_bundle_data_ingestion_job_runs_locally_and_is_idempotent(
     assert champion.version == version.version
     # deploy started the champion behind the local endpoint; smoke_test queried it by name.
     assert "smoke_test: 3 rows answered by version" in promoted.output
-    from databricks_mlops.model_serving import ModelClient
     from databricks_mlops.models.serving import ClientConfig
+    from databricks_mlops.serving_client import ModelClient
 
     client_config = ClientConfig.model_validate(
         {"workspace_url": "http://127.0.0.1", "auth": {"auth_type": "none"}}
@@ -145,7 +145,8 @@ def test_failing_middle_task_fails_the_run_and_skips_downstream(tmp_path: Path) 
     completed = subprocess.run(
         [sys.executable, "-m", "databricks_mlops.cli", "run", "three_steps", "-C", str(tmp_path)],
         capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin",
-                                                          "COLUMNS": "200", "MLOPS_RUNTIME": "local"},
+                                                          "COLUMNS": "200", "MLOPS_RUNTIME": "local",
+                                                          "MLOPS_TASK_ISOLATION": "in-process"},
     )  # fmt: skip
     assert completed.returncode == 1
     report = completed.stdout + completed.stderr

@@ -10,7 +10,7 @@ from tests.deployment.serving_workspace_stub import ServingWorkspaceStub
 
 from databricks_mlops.deployment import DeploymentError, ModelDeployer
 from databricks_mlops.deployment.batch import BatchInferenceError
-from databricks_mlops.deployment.databricks_serving import DatabricksServingBackend
+from databricks_mlops.deployment.databricks.serving import DatabricksServingBackend
 from databricks_mlops.deployment.promotion import (
     PREVIOUS_CHAMPION_TAG,
     ROLLED_BACK_TAG,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -205,3 +206,17 @@ def test_token_soup_type_checks_or_raises_an_expression_error(tokens: list[str])
     error = error_of(lambda: compile_rule(text, schema))
     if error is not None:
         assert 0 <= error.start <= len(text)
+
+
+def test_each_text_is_parsed_once_and_errors_are_not_cached() -> None:
+    from databricks_mlops.expressions.parser import parse_cache_clear, parse_cache_info
+
+    parse_cache_clear()
+    first = parse("age >= 18 and email is not null")
+    again = parse("age >= 18 and email is not null")
+    assert again is first  # a frozen tree, shared
+    assert (parse_cache_info().misses, parse_cache_info().hits) == (1, 1)
+    for _ in range(2):  # a bad text raises every time, with its position
+        with pytest.raises(ExpressionError, match="unexpected end of the expression"):
+            parse("age >=")
+    assert parse_cache_info().currsize == 1

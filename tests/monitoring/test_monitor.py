@@ -393,16 +393,57 @@ def test_setup_with_a_retrain_job_adds_the_gated_retraining_loop(
     monitor.setup_monitoring(seed_config(), lakehouse_monitor=False, retrain_job_id=4242)
 
     tasks = {t["task_key"]: t for t in workspace.calls("POST", "/jobs/create")[0]["body"]["tasks"]}
-    assert list(tasks) == ["check_drift", "drift_gate", "retrain"]
+    assert list(tasks) == ["check_drift", "drift_state", "drift_gate", "retrain"]
     # The same graph as the bundle's model_monitoring job.
     bundle_job = yaml.safe_load((REPO / "resources/model_monitoring.job.yml").read_text())
     bundle_tasks = {
         t["task_key"]: t for t in bundle_job["resources"]["jobs"]["model_monitoring"]["tasks"]
     }
-    for key in ("drift_gate", "retrain"):
+    for key in ("drift_state", "drift_gate", "retrain"):
         assert tasks[key]["depends_on"] == bundle_tasks[key]["depends_on"]
     assert tasks["drift_gate"]["condition_task"] == bundle_tasks["drift_gate"]["condition_task"]
     assert tasks["retrain"]["run_job_task"] == {"job_id": 4242}
+    # check_drift records drift_detected for its job run where the notebook reads it,
+    # and the notebook is the bundle's own, imported as a Python notebook.
+    state_table = f"{SCHEMA}.mlops_run_state"
+    check = tasks["check_drift"]["python_wheel_task"]["named_parameters"]
+    assert check["job_run_id"] == "{{job.run_id}}"
+    assert check["run_state_table"] == state_table
+    notebook = tasks["drift_state"]["notebook_task"]
+    assert notebook["base_parameters"] == {
+        "job_run_id": "{{job.run_id}}",
+        "run_state_table": state_table,
+    }
+    uploads = [c["body"]["raw"] for c in workspace.calls("POST", "/workspace/import")]
+    (uploaded,) = [raw for raw in uploads if notebook["notebook_path"] in raw]
+    fields = multipart_fields(uploaded)
+    assert (fields["format"], fields["language"]) == ("SOURCE", "PYTHON")
+    assert fields["content"] == (REPO / "notebooks/drift_gate.py").read_text()
+
+
+def multipart_fields(raw: str) -> dict[str, str]:
+    """The named parts of a multipart/form-data body (what the SDK's upload sends)."""
+    boundary = raw.split("\r\n", 1)[0]
+    fields = {}
+    for part in raw.split(boundary)[1:-1]:
+        # Each part sits between "<boundary>\r\n" and "\r\n<boundary>".
+        head, _, value = part.removeprefix("\r\n").removesuffix("\r\n").partition("\r\n\r\n")
+        name = re.search(r'name="([^"]+)"', head)
+        assert name is not None, head
+        fields[name.group(1)] = value
+    return fields
+
+
+def test_the_retraining_loop_needs_a_unity_catalog_table_for_its_run_state(
+    workspace: RecordingWorkspace,
+) -> None:
+    workspace.jobs[4242] = {"name": "model_training"}
+    config = seed_config().model_copy(update={"inference_table": "/Volumes/main/ml/raw/log"})
+    with pytest.raises(MonitoringSetupError, match="needs a Unity Catalog metrics table"):
+        remote_monitor(workspace).setup_monitoring(
+            config, lakehouse_monitor=False, retrain_job_id=4242
+        )
+    assert not workspace.calls("POST", "/jobs/create")
 
 
 def test_secret_channels_need_a_config_file_on_databricks(workspace: RecordingWorkspace) -> None:

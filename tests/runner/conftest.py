@@ -79,6 +79,16 @@ def consume_values():
     )
 
 
+def record_drift():
+    # check_drift's part of the drift gate: the outcome goes to the run-state table, keyed
+    # by the job run id (a task value set here would never reach the condition).
+    from databricks_mlops.tasks.run_state import record_run_state
+
+    args = dict(item.removeprefix("--").split("=", 1) for item in sys.argv[1:])
+    _record(**args)
+    record_run_state(args["run_state_table"], args["job_run_id"], {"drift_detected": args["drift"]})
+
+
 def set_unserialisable():
     set_task_value("bad", object())
 

@@ -255,9 +255,11 @@ def test_failing_child_job_fails_the_run_job_task(
     assert "failed tasks: boom" in (result.task("go").error or "")
 
 
-def test_task_values_flow_between_tasks(
+def test_a_wheel_tasks_values_are_not_visible_downstream(
     write_bundle: BundleWriter, tasks_module: ModuleType
 ) -> None:
+    # Databricks: dbutils.jobs.taskValues.set works in notebook tasks only; from a wheel
+    # task nothing arrives, and a reference to the value stays literal text.
     tasks = [
         wheel("producer", "produce_values"),
         wheel("consumer", "consume_values", "producer"),
@@ -265,30 +267,43 @@ def test_task_values_flow_between_tasks(
             "by_reference",
             "record",
             "producer",
-            parameters=["{{tasks.producer.values.rows}}", "{{tasks.producer.values.summary}}"],
+            parameters=["{{tasks.producer.values.rows}}", "{{ tasks.producer.values.summary }}"],
         ),
         {
-            "task_key": "enough_rows",
+            "task_key": "has_rows",
             "depends_on": [{"task_key": "producer"}],
             "condition_task": {
-                "op": "GREATER_THAN",
+                "op": "EQUAL_TO",
                 "left": "{{tasks.producer.values.rows}}",
-                "right": "10",
+                "right": "42",
             },
         },
     ]
-    result = run(write_bundle, {"job": tasks})
+    console = Console(record=True, width=400, color_system=None)
+    result = run(write_bundle, {"job": tasks}, console=console)
     assert result.succeeded
     consumer = tasks_module.CALLS[1]
-    assert consumer["rows"] == 42
-    assert consumer["summary"] == {"drift": True, "columns": ["a", "b"]}
+    assert consumer["rows"] is None
+    assert consumer["summary"] is None
     assert consumer["missing"] == "fallback"
     assert tasks_module.CALLS[2]["argv"] == [
         "record",
-        "42",
-        '{"drift": true, "columns": ["a", "b"]}',
+        "{{tasks.producer.values.rows}}",
+        "{{ tasks.producer.values.summary }}",
     ]
-    assert result.task("enough_rows").outcome == "true"
+    assert result.task("has_rows").outcome == "false"
+    assert (
+        "producer set task value rows from a python_wheel_task: not visible downstream on "
+        "Databricks (dbutils.jobs.taskValues works in notebook tasks only); pass state keyed "
+        "by {{job.run_id}} or set the value from a notebook task"
+    ) in result.notes
+    assert (
+        "by_reference: {{tasks.producer.values.rows}} stays literal text, as on Databricks: "
+        "'producer' set it from a python_wheel_task, where Databricks drops task values"
+    ) in result.notes
+    shown = console.export_text()
+    assert "note: producer set task value rows from a python_wheel_task" in shown
+    assert "note: consumer read task value producer.rows from a python_wheel_task" in shown
 
 
 def test_unserialisable_task_value_fails_the_task(
@@ -299,17 +314,20 @@ def test_unserialisable_task_value_fails_the_task(
     assert "must be JSON-serialisable" in (result.task("a").error or "")
 
 
-def test_missing_task_value_reference_fails_with_clear_message(
+def test_a_reference_to_a_task_value_never_set_stays_literal_text(
     write_bundle: BundleWriter, tasks_module: ModuleType
 ) -> None:
+    # Documented: a reference to a value that does not exist is left as the literal string.
     tasks = [
-        wheel("producer", "produce_values"),
-        wheel("b", "record", "producer", parameters=["{{tasks.producer.values.row}}"]),
+        wheel("producer", "record"),
+        wheel("b", "record", "producer", parameters=["--run_id={{tasks.producer.values.row}}"]),
     ]
     result = run(write_bundle, {"job": tasks})
-    assert result.task("b").error == (
-        "task 'producer' did not set task value 'row' (values it set: rows, summary); "
-        "call databricks_mlops.runtime.task_values.set_task_value in that task"
+    assert result.task("b").status is SUCCESS
+    assert tasks_module.CALLS[1]["argv"] == ["record", "--run_id={{tasks.producer.values.row}}"]
+    assert result.notes == (
+        "b: {{tasks.producer.values.row}} stays literal text, as on Databricks: 'producer' "
+        "did not set it (values it set: none)",
     )
 
 
@@ -394,15 +412,15 @@ def test_retries_exhausted(write_bundle: BundleWriter, tasks_module: ModuleType)
     assert result.task("a").error == "RuntimeError: transient failure 2"
 
 
-def test_notebook_task_is_not_runnable_locally(
+def test_sql_task_is_not_runnable_locally(
     write_bundle: BundleWriter, tasks_module: ModuleType
 ) -> None:
-    tasks = [{"task_key": "nb", "notebook_task": {"notebook_path": "../notebooks/x"}}]
+    tasks = [{"task_key": "q", "sql_task": {"query": {"query_id": "1"}}}]
     result = run(write_bundle, {"job": tasks})
-    assert result.task("nb").status is FAILED
-    assert result.task("nb").error == (
-        "not runnable locally: notebook_task (only python_wheel_task, condition_task and "
-        "run_job_task run in the local runner)"
+    assert result.task("q").status is FAILED
+    assert result.task("q").error == (
+        "not runnable locally: sql_task (only python_wheel_task, condition_task, "
+        "run_job_task and notebook_task with a .py source notebook run in the local runner)"
     )
 
 

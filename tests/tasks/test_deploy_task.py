@@ -16,7 +16,6 @@ from mlflow import MlflowClient
 from databricks_mlops.deployment.local_serving import LocalServingBackend
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.runtime.endpoint_registry import LocalEndpointRegistry
-from databricks_mlops.runtime.task_values import get_task_value
 from databricks_mlops.tasks.deployment import deploy_main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -79,12 +78,9 @@ def test_deploy_entry_point_serves_champion_and_sets_task_values(
     log = (mlops_home / "endpoints" / f"{ENDPOINT}-v1.log").read_text()
     assert "environment staging" in log
 
-    # In process, the same version again: a no-op that still publishes the task values.
+    # In process, the same version again: a no-op.
     deploy_main(["--config", str(CONFIG), "--catalog=main", f"--schema={schema}"])
     assert LocalEndpointRegistry(mlops_home).get(ENDPOINT) == entry
-    assert get_task_value("deploy", "endpoint_name") == ENDPOINT
-    assert get_task_value("deploy", "endpoint_url") == entry.url
-    assert get_task_value("deploy", "served_version") == "1"
 
 
 def test_deploy_without_a_champion_fails_with_one_line(runtime: Runtime) -> None:
@@ -96,4 +92,3 @@ def test_deploy_without_a_champion_fails_with_one_line(runtime: Runtime) -> None
         match=rf"^error: main\.{schema}\.churn_model has no @champion version: set the alias",
     ):
         deploy_main(["--config", str(CONFIG), "--catalog=main", f"--schema={schema}"])
-    assert get_task_value("deploy", "endpoint_name") is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -23,8 +24,8 @@ from databricks_mlops.runner import load_bundle
 from databricks_mlops.runner.executor import run_job
 from databricks_mlops.runner.results import TaskStatus
 from databricks_mlops.runtime import Runtime
-from databricks_mlops.runtime.task_values import get_task_value
 from databricks_mlops.tasks.monitoring import monitor_main
+from databricks_mlops.tasks.run_state import read_run_state
 
 REPO = Path(__file__).resolve().parents[2]
 COLUMNS = ["customer_id", "tenure", "monthly_charges", "contract_type", "churn"]
@@ -96,15 +97,24 @@ def args(schema: str, receiver: Receiver, **extra: str) -> list[str]:
     return [f"--{key}={value}" for key, value in values.items()]
 
 
-def test_no_drift_sets_false_and_prints_the_summary(
+def test_no_drift_records_false_for_the_job_run_and_prints_the_summary(
     schema: str, receiver: Receiver, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monitor_main(args(schema, receiver, window_end="2024-07-02T00:00:00"))
-    assert get_task_value("check_drift", "drift_detected") == "false"
-    assert get_task_value("check_drift", "drift_score") == 0.0
-    report = Path(get_task_value("check_drift", "report_path"))
-    assert report.is_file() and report.suffix == ".html"
+    state = f"main.{schema}.mlops_run_state"
+    monitor_main(
+        args(
+            schema, receiver, window_end="2024-07-02T00:00:00",
+            job_run_id="job-run-steady", run_state_table=state,
+        )
+    )  # fmt: skip
+    assert read_run_state(state, "job-run-steady", "drift_detected") == "false"
+    assert read_run_state(state, "job-run-steady", "drift_score") == "0.000000"
     out = capsys.readouterr().out
+    # The summary line wraps at the console width: the path may span two lines.
+    found = re.search(r"report ->\s*(\S+?\.html)", out.replace("\n", ""))
+    assert found is not None, out
+    report = Path(found[1])
+    assert report.is_file() and report.suffix == ".html"
     assert "monitoring: main.monitor_task.churn_model" in out
     assert "tenure" in out and "no drift: drift score 0.0000" in out
     assert receiver.bodies == []  # nothing breached: nothing sent
@@ -122,9 +132,11 @@ def test_drift_is_a_finding_not_a_failure(
         .mode("append"),
         log,
     )
-    monitor_main(args(schema, receiver))  # returns normally: exit code 0
-    assert get_task_value("check_drift", "drift_detected") == "true"
-    assert get_task_value("check_drift", "drift_score") == pytest.approx(1.0)
+    state = f"main.{schema}.mlops_run_state"
+    # returns normally: exit code 0
+    monitor_main(args(schema, receiver, job_run_id="job-run-drift", run_state_table=state))
+    assert read_run_state(state, "job-run-drift", "drift_detected") == "true"
+    assert float(read_run_state(state, "job-run-drift", "drift_score") or 0) == pytest.approx(1.0)
     assert "DRIFT DETECTED" in capsys.readouterr().out
     assert {b["metric"] for b in receiver.bodies[-1]["breaches"]} >= {"drift:tenure", "drift_score"}
     # back to the steady state for the job test below
@@ -155,19 +167,33 @@ def test_job_runs_locally_and_the_gate_skips_retraining_without_drift(
     assert result.succeeded, output.getvalue()
     assert result.statuses == {
         "check_drift": TaskStatus.SUCCESS,
+        "drift_state": TaskStatus.SUCCESS,
         "drift_gate": TaskStatus.SUCCESS,
         "retrain": TaskStatus.EXCLUDED,
     }
+    # The gate compared the notebook's value, not literal text: the run state says false.
+    state = f"main.{schema}.mlops_run_state"
+    assert read_run_state(state, result.run_id, "drift_detected") == "false"
     assert result.task("drift_gate").outcome == "false"
+    assert result.notes == ()  # no task value was set from a wheel task
 
 
 def test_job_definition_matches_the_config() -> None:
     job = load_bundle(REPO, "dev", {}).jobs["model_monitoring"]
     tasks = {task["task_key"]: task for task in job["tasks"]}
     assert tasks["check_drift"]["python_wheel_task"]["entry_point"] == "mlops-monitor"
+    assert tasks["check_drift"]["python_wheel_task"]["named_parameters"]["job_run_id"] == (
+        "{{job.run_id}}"
+    )
+    assert tasks["drift_state"]["notebook_task"]["base_parameters"] == {
+        "job_run_id": "{{job.run_id}}",
+        "run_state_table": tasks["check_drift"]["python_wheel_task"]["named_parameters"][
+            "run_state_table"
+        ],
+    }
     assert tasks["drift_gate"]["condition_task"] == {
         "op": "EQUAL_TO",
-        "left": "{{tasks.check_drift.values.drift_detected}}",
+        "left": "{{tasks.drift_state.values.drift_detected}}",
         "right": "true",
     }
     assert tasks["retrain"]["depends_on"] == [{"task_key": "drift_gate", "outcome": "true"}]

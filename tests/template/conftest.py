@@ -20,9 +20,10 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def generated_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default render against this checkout, for the slow end-to-end tests. Its
+    """The default render (this checkout's wheel vendored), for the slow end-to-end tests. Its
     virtualenv (created by the first `make`) is shared: see ``copy_of_generated_project``."""
-    return render(tmp_path_factory.mktemp("generated"), {})  # framework_source: this checkout
+    # framework_source: vendor, with this checkout's wheel in vendor/ (as `new` makes it).
+    return render(tmp_path_factory.mktemp("generated"), {})
 
 
 @pytest.fixture

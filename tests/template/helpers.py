@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tempfile
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -59,11 +60,27 @@ def scripts(project: Path) -> dict[str, str]:
     return dict(tomllib.loads((project / "pyproject.toml").read_text())["project"]["scripts"])
 
 
+_BUILT: list[Path] = []
+
+
+def framework_wheel() -> Path:
+    """This checkout's wheel, built once per test process (what `databricks-mlops new`
+    vendors from an editable install: `uv build --wheel`, about a second)."""
+    if not _BUILT:
+        from databricks_mlops.project.framework_wheel import build_from_checkout
+
+        _BUILT.append(build_from_checkout(REPO, Path(tempfile.mkdtemp(prefix="framework-wheel-"))))
+    return _BUILT[0]
+
+
 def render(output: Path, answers: Mapping[str, str] | None = None, **extra: Any) -> Path:
+    """The template rendered as `databricks-mlops new` does: by default the framework is
+    vendored (this checkout's wheel in vendor/, built once per session)."""
     from databricks_mlops.project import generate_project
 
+    extra.setdefault("framework_wheel", framework_wheel())
     return generate_project(
-        {"framework_source": str(REPO), **(answers or {})},
+        dict(answers or {}),
         output,
         no_input=True,
         template=extra.pop("template", TEMPLATE),

@@ -3,15 +3,50 @@
 from __future__ import annotations
 
 import copy
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.template.helpers import MATRIX, REPO, TARGETS, VALIDATOR, job_graph
+from tests.template.helpers import MATRIX, REPO, TARGETS, VALIDATOR, framework_wheel, job_graph
 
 RENDERS = sorted(MATRIX)
+TASK_VALUE_REFERENCE = re.compile(r"\{\{\s*tasks\.([A-Za-z0-9_-]+)\.values\.")
+
+
+@pytest.mark.parametrize("name", ["root-bundle", *RENDERS])
+def test_task_values_come_only_from_notebook_tasks_and_wheel_tasks_get_the_job_run_id(
+    rendered: dict[str, Path], name: str
+) -> None:
+    """Databricks drops task values set from a python_wheel_task (a reference to one stays
+    literal text): only a notebook task may be the source of a ``{{tasks.X.values.Y}}``, and
+    wheel tasks key what they hand on by ``{{job.run_id}}``."""
+    from databricks_mlops.runner import load_bundle
+    from databricks_mlops.runner.task_kinds import task_type_of
+
+    project = REPO if name == "root-bundle" else rendered[name]
+    notebooks = 0
+    for key, job in load_bundle(project, "dev", {}).jobs.items():
+        kinds = {task["task_key"]: task_type_of(task) for task in job["tasks"]}
+        for task in job["tasks"]:
+            for producer in TASK_VALUE_REFERENCE.findall(json.dumps(task)):
+                assert kinds[producer] == "notebook_task", (
+                    f"{name}: {key}.{task['task_key']} reads a task value of "
+                    f"{producer}, a {kinds[producer]}"
+                )
+            if "python_wheel_task" in task:
+                named = task["python_wheel_task"]["named_parameters"]
+                assert named["job_run_id"] == "{{job.run_id}}", f"{name}: {key}.{task['task_key']}"
+            if "notebook_task" in task:
+                notebooks += 1
+                # Relative to the job's YAML file in resources/, as the CLI resolves it.
+                path = project / "resources" / task["notebook_task"]["notebook_path"]
+                assert path.read_text().startswith("# Databricks notebook source"), path
+    monitoring = name == "root-bundle" or MATRIX[name].get("include_monitoring") != "no"
+    assert notebooks == (1 if monitoring else 0)
 
 
 @pytest.mark.parametrize("name", RENDERS)
@@ -79,7 +114,8 @@ def test_non_default_render_drops_stages_from_the_workflow(rendered: dict[str, P
     # Job clusters on Azure node types, the wheel attached as a library to each task.
     cluster = jobs["model_training"]["job_clusters"][0]["new_cluster"]
     assert cluster["node_type_id"] == "Standard_D4ds_v5"
-    assert all(t["libraries"] == [{"whl": "./dist/*.whl"}] for t in jobs["model_training"]["tasks"])
+    libraries = [{"whl": f"../vendor/{framework_wheel().name}"}, {"whl": "../dist/*.whl"}]
+    assert all(t["libraries"] == libraries for t in jobs["model_training"]["tasks"])
 
 
 def test_prod_runs_as_the_service_principal_with_team_permissions(

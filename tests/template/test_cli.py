@@ -6,9 +6,11 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
-from tests.template.helpers import REPO, TEMPLATE
+from tests.template.helpers import REPO, TEMPLATE, framework_wheel
 from typer.testing import CliRunner
 
 from databricks_mlops.cli.app import app
@@ -25,13 +27,44 @@ def test_new_with_no_input_renders_the_defaults(tmp_path: Path) -> None:
     project = tmp_path / "churn-mlops"
     assert (project / "databricks.yml").is_file()
     assert (project / "src" / "churn_mlops" / "stages" / "data.py").is_file()
-    assert '"databricks-mlops>=0.1"' in (project / "pyproject.toml").read_text()
+    # No --framework-wheel: the wheel is built from this (editable) checkout, found through
+    # the distribution's direct_url.json, and vendored at the running version.
+    wheel = f"databricks_mlops-{metadata.version('databricks-mlops')}-py3-none-any.whl"
+    assert [p.name for p in (project / "vendor").iterdir()] == [wheel]
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["tool"]["uv"]["sources"]["databricks-mlops"] == {"path": f"vendor/{wheel}"}
+
+
+def test_new_vendors_the_framework_wheel_it_is_given(tmp_path: Path) -> None:
+    given = framework_wheel()
+    result = CliRunner().invoke(
+        app, ["new", "--no-input", "--framework-wheel", str(given), "-o", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    vendored = tmp_path / "churn-mlops" / "vendor" / given.name
+    assert vendored.read_bytes() == given.read_bytes()
+
+
+def test_new_refuses_a_framework_wheel_of_another_version(tmp_path: Path) -> None:
+    other = tmp_path / "databricks_mlops-0.0.1-py3-none-any.whl"
+    shutil.copyfile(framework_wheel(), other)
+    result = CliRunner().invoke(
+        app, ["new", "--no-input", "--framework-wheel", str(other), "-o", str(tmp_path / "out")]
+    )
+    assert isinstance(result.exception, ProjectError), result.output
+    assert str(result.exception) == (
+        f"--framework-wheel {other} is databricks-mlops 0.0.1, but the running framework "
+        f"(whose template generates the project) is {metadata.version('databricks-mlops')}: "
+        f"give the wheel of version {metadata.version('databricks-mlops')}, or reinstall the "
+        "framework from that wheel's source"
+    )
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
 def test_new_reads_an_answers_file(tmp_path: Path) -> None:
     answers = tmp_path / "answers.yml"
     answers.write_text(
-        f"project_name: Fraud Detection\nmodel_type: regression\nframework_source: {REPO}\n"
+        "project_name: Fraud Detection\nmodel_type: regression\nframework_source: pypi\n"
     )
     result = CliRunner().invoke(
         app, ["new", "--no-input", "--config-file", str(answers), "-o", str(tmp_path / "out")]
@@ -40,8 +73,26 @@ def test_new_reads_an_answers_file(tmp_path: Path) -> None:
     project = tmp_path / "out" / "fraud-detection"
     state = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
     assert (state["package_name"], state["model_type"]) == ("fraud_detection", "regression")
-    pyproject = (project / "pyproject.toml").read_text()
-    assert f'databricks-mlops = {{ path = "{REPO}", editable = true }}' in pyproject
+    # pypi: a plain dependency, nothing vendored, no local source.
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["dependencies"] == ["databricks-mlops>=0.1"]
+    assert "uv" not in pyproject.get("tool", {})
+    assert not (project / "vendor").exists()
+    assert "vendor" not in (project / "resources" / "data_ingestion.job.yml").read_text()
+
+
+def test_new_refuses_an_old_checkout_path_answer(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text(f"framework_source: {REPO}\n")
+    result = CliRunner().invoke(
+        app, ["new", "--no-input", "--config-file", str(answers), "-o", str(tmp_path / "out")]
+    )
+    assert isinstance(result.exception, ProjectError), result.output
+    assert str(result.exception).startswith(
+        f"the template rejected the answers: framework_source '{REPO}' is no longer supported: "
+        "a local checkout path would be written into the project"
+    )
+    assert not any((tmp_path / "out").iterdir())
 
 
 def test_new_reads_a_cookiecutter_config_file(tmp_path: Path) -> None:

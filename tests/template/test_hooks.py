@@ -34,9 +34,15 @@ BAD_ANSWERS = [
     ),
     ({"workspace_host_staging": "staging-ws"}, "workspace_host_staging 'staging-ws' is not an"),
     ({"prod_service_principal": "deployer"}, "prod_service_principal 'deployer' is not a service"),
-    ({"framework_source": "../databricks-mlops"}, "must be 'pypi' or an absolute path"),
-    ({"framework_source": "/nonexistent/checkout"}, "is not a databricks-mlops checkout"),
-    ({"framework_source": "/tmp/my checkout"}, "framework_source '/tmp/my checkout' contains ' '"),
+    # A checkout path (the old answer) would leak the generating machine into the project.
+    (
+        {"framework_source": "/work/databricks-mlops"},
+        "framework_source '/work/databricks-mlops' is no longer supported: a local checkout "
+        "path would be written into the project, and no other machine (CI runner, cluster) "
+        "has it; use 'vendor'",
+    ),
+    ({"framework_source": "../databricks-mlops"}, "'../databricks-mlops' is no longer supported"),
+    ({"framework_source": "conda"}, "framework_source 'conda' is not one of vendor, pypi"),
     ({"project_name": "Churn\nMLOps", "project_slug": "churn"}, "contains a line break"),
     ({"description": "one\u2028two"}, "description 'one\\u2028two' contains a line break"),
     ({"author": "Data\tTeam"}, "author 'Data\\tTeam' contains a line break or invisible"),
@@ -94,3 +100,30 @@ def test_broken_answer_checks_are_not_blamed_on_the_answers(tmp_path: Path) -> N
         ProjectError, match=r"answer checks .*pre_gen_project\.py failed: ZeroDivisionError"
     ):
         render(tmp_path / "out", template=template)
+
+
+def test_plain_cookiecutter_cannot_vendor_and_says_what_to_do(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Plain `cookiecutter` has no framework wheel to name: vendor (the default) refuses."""
+    from cookiecutter.exceptions import FailedHookException  # type: ignore[import-untyped]
+    from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
+
+    with pytest.raises(FailedHookException, match=r"Hook script failed \(exit status: 1\)"):
+        cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(tmp_path))
+    assert capfd.readouterr().err.strip() == (
+        "error: framework_source 'vendor' needs the framework's wheel in vendor/, which "
+        "`databricks-mlops new` builds (plain cookiecutter cannot): generate the project with "
+        "`databricks-mlops new`, or answer framework_source=pypi"
+    )
+    assert not any(tmp_path.iterdir())
+    # pypi works with plain cookiecutter: nothing to vendor.
+    project = Path(
+        cookiecutter(
+            str(TEMPLATE),
+            no_input=True,
+            output_dir=str(tmp_path),
+            extra_context={"framework_source": "pypi"},
+        )
+    )
+    assert not (project / "vendor").exists()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pyspark.sql import SparkSession
 
-from databricks_mlops.expressions import schema_from_spark
 from databricks_mlops.models.validation import ValidationRule
 from databricks_mlops.runtime import Runtime
-from databricks_mlops.validation.rules import prepare_rules
+from databricks_mlops.validation.spark_engine import compile_spark_rules
 from databricks_mlops.validation.table_outputs import content_hash, quarantine_rows
 
 RULE = ValidationRule(name="plausible_age", condition="age <= 120", quarantine=True)
@@ -35,7 +34,7 @@ def test_same_input_replaces_its_rows_and_an_older_table_gets_the_key_column(
     )
     runtime.write_delta(legacy.write.format("delta").mode("overwrite"), f"{target}_quarantine")
     df = spark.createDataFrame([(1, 30), (2, 150)], "id int, age int")
-    prepared = prepare_rules([RULE], schema_from_spark(df.schema))
+    prepared = compile_spark_rules(df, [RULE])
     key = content_hash(df)
     for run_id in ("r1", "r2"):
         held = quarantine_rows(runtime, target, df, prepared, run_id, input_hash=key)

@@ -53,13 +53,29 @@ def run(
     bundle_dir: Annotated[
         Path, typer.Option("--bundle-dir", "-C", help="Directory holding databricks.yml.")
     ] = Path("."),
+    in_process: Annotated[
+        bool,
+        typer.Option(
+            "--in-process",
+            help="Run wheel tasks in this Python process (fast, but sees this virtualenv) "
+            "instead of each in its own environment built from what the bundle declares "
+            "(the default; also MLOPS_TASK_ISOLATION=in-process).",
+        ),
+    ] = False,
 ) -> None:
-    """Run a bundle job locally, tasks in dependency order, like Databricks would."""
+    """Run a bundle job locally, tasks in dependency order, like Databricks would: each
+    wheel task in a fresh environment of exactly what the bundle declares for it."""
     from databricks_mlops.runner import load_bundle, run_job
 
     bundle = load_bundle(bundle_dir.resolve(), target, _parse_pairs(var or [], "--var"))
     err.print(f"[bold]bundle[/] {bundle.name}  [bold]target[/] {bundle.target}  [bold]job[/] {job}")
-    result = run_job(bundle, job, _parse_pairs(param or [], "--param"), console=err)
+    result = run_job(
+        bundle,
+        job,
+        _parse_pairs(param or [], "--param"),
+        console=err,
+        isolated=False if in_process else None,
+    )
     if not result.succeeded:
         raise typer.Exit(1)
 
@@ -219,6 +235,14 @@ def new(
     answer: Annotated[
         list[str] | None, typer.Option("--answer", "-a", help="An answer name=value.")
     ] = None,
+    framework_wheel: Annotated[
+        Path | None,
+        typer.Option(
+            "--framework-wheel",
+            help="The databricks-mlops wheel to put in vendor/ (default: built from this "
+            "installation's checkout, or the wheel it was installed from).",
+        ),
+    ] = None,
 ) -> None:
     """Generate a new project (bundle, jobs, configs, tests, CI/CD) from the template."""
     from databricks_mlops.project import generate_project, load_answers_file
@@ -229,7 +253,12 @@ def new(
         answers, cookiecutter_config = load_answers_file(config_file)
     answers.update(_parse_pairs(answer or [], "--answer"))
     project = generate_project(
-        answers, output_dir, no_input=no_input, config_file=cookiecutter_config, template=template
+        answers,
+        output_dir,
+        no_input=no_input,
+        config_file=cookiecutter_config,
+        template=template,
+        framework_wheel=framework_wheel,
     )
     out.print(f"[green]✓[/] created {project}")
     out.print(f"  cd {project} && make test      # then: make sample-data && make run")
@@ -243,17 +272,29 @@ def update(
     checkout: Annotated[
         str | None, typer.Option(help="Template branch, tag or commit to update to.")
     ] = None,
+    framework_wheel: Annotated[
+        Path | None,
+        typer.Option(
+            "--framework-wheel",
+            help="The databricks-mlops wheel to put in vendor/ (default: this installation's).",
+        ),
+    ] = None,
 ) -> None:
     """Bring later template changes into a generated project, keeping your edits."""
     from databricks_mlops.project import update_project
 
-    result = update_project(path, checkout=checkout)
-    if result.changed:
+    result = update_project(path, checkout=checkout, framework_wheel=framework_wheel)
+    if result.wheel_replaced:
+        out.print(
+            f"[green]✓[/] vendor/{result.to_wheel} is the framework version this command runs"
+            + (f" (was {result.from_wheel})" if result.from_wheel != result.to_wheel else "")
+        )
+    if result.from_commit != result.to_commit:
         out.print(
             f"[green]✓[/] {result.project} updated from template commit "
             f"{(result.from_commit or '?')[:12]} to {(result.to_commit or '?')[:12]}; review with `git diff`"
         )
-    else:
+    elif not result.changed:
         out.print(f"[green]✓[/] {result.project} is already up to date with its template")
 
 

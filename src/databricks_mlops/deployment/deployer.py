@@ -157,7 +157,7 @@ def _databricks_backend(workspace: WorkspaceConfig | None) -> ServingBackend:
     # Imported here: the SDK is heavy and only the Databricks path needs it.
     from databricks.sdk import WorkspaceClient
 
-    from databricks_mlops.deployment.databricks_serving import DatabricksServingBackend
+    from databricks_mlops.deployment.databricks.serving import DatabricksServingBackend
 
     try:
         client = WorkspaceClient(**(workspace.sdk_kwargs() if workspace is not None else {}))

@@ -11,6 +11,12 @@ An endpoint is one scoring-server process group, named in the endpoint registry
    moment clients resolving the name reach green;
 5. stop blue (SIGTERM, SIGKILL after a grace period).
 
+Before 1, the model's own environment is built from its logged requirements (uv,
+cached by MLflow under ``~/.mlflow/envs``), and green runs in it with the model's
+``code/`` on ``sys.path``: nothing of this process's venv (nor ``PYTHONPATH``), as in
+Model Serving. A model that lacks its code or a requirement fails to start here too.
+That build happens before green starts, outside the readiness wait.
+
 Any failure in 2-3 stops green and leaves the registry and blue untouched. Traffic steps
 do not apply here: one process serves one version, and the switch is atomic (0 -> 100).
 The environment (dev/staging/prod) is only recorded in the server's log header locally.
@@ -24,7 +30,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +38,14 @@ from typing import TYPE_CHECKING
 
 from databricks_mlops.deployment.endpoint import Endpoint, EndpointState, ServedVersion
 from databricks_mlops.deployment.errors import DeploymentError, require_serving
+from databricks_mlops.deployment.model_environment import (
+    DEFAULT_ENV_MANAGER,
+    EnvManager,
+    failure_cause,
+    isolated_process_env,
+    prepare_model_environment,
+    tail,
+)
 from databricks_mlops.deployment.smoke import input_example, smoke_test
 from databricks_mlops.runtime.endpoint_registry import LocalEndpointEntry, LocalEndpointRegistry
 
@@ -44,7 +57,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
-LOG_TAIL_LINES = 25
 
 # Processes started by this Python process, by pid: polled so a dead child is reaped (a
 # zombie still "exists" for os.kill) and waited for when stopped.
@@ -52,7 +64,11 @@ _children: dict[int, subprocess.Popen[bytes]] = {}
 
 
 class LocalServingBackend:
-    """MLflow scoring servers on 127.0.0.1, one per endpoint name, state under ``home``."""
+    """MLflow scoring servers on 127.0.0.1, one per endpoint name, state under ``home``.
+
+    ``env_manager="local"`` serves from this process's venv instead of the model's own
+    environment: only for tests about the process handling itself, never the default.
+    """
 
     def __init__(
         self,
@@ -60,12 +76,14 @@ class LocalServingBackend:
         *,
         startup_timeout_seconds: float = 120,
         stop_grace_seconds: float = 10,
+        env_manager: EnvManager = DEFAULT_ENV_MANAGER,
     ) -> None:
         self.home = home
         self.registry = LocalEndpointRegistry(home)
         self.logs = home / "endpoints"
         self.startup_timeout_seconds = startup_timeout_seconds
         self.stop_grace_seconds = stop_grace_seconds
+        self.env_manager = env_manager
 
     # -- the backend interface -------------------------------------------------------------
 
@@ -216,7 +234,7 @@ class LocalServingBackend:
             "-m",
             model_uri,
             "--env-manager",
-            "local",
+            self.env_manager,
             "-h",
             HOST,
             "-p",
@@ -224,17 +242,28 @@ class LocalServingBackend:
             "-t",
             str(serving.timeout_seconds),
         ]
-        env = {
-            **os.environ,
-            **serving.environment_variables,
-            # The server resolves models:/ itself: it must see the same registry we do.
-            "MLFLOW_TRACKING_URI": mlflow.get_tracking_uri(),
-            "MLFLOW_REGISTRY_URI": mlflow.get_registry_uri(),
-            # `mlflow models serve` runs `uvicorn`/`mlflow` from PATH: this interpreter's.
-            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
-        }
+        env = isolated_process_env(
+            {
+                **os.environ,
+                **serving.environment_variables,
+                # The server resolves models:/ itself: it must see the same registry we do.
+                "MLFLOW_TRACKING_URI": mlflow.get_tracking_uri(),
+                "MLFLOW_REGISTRY_URI": mlflow.get_registry_uri(),
+            },
+            isolate=self.env_manager != "local",
+        )
         self.logs.mkdir(parents=True, exist_ok=True)
         log_path = self._log_path(name, version)
+        # With a local env manager `mlflow models serve` runs uvicorn from this venv (the
+        # PATH isolated_process_env sets); otherwise the env's own, once it is built.
+        seconds = prepare_model_environment(
+            model_uri,
+            env_manager=self.env_manager,
+            log_path=log_path,
+            env=env,
+        )
+        if self.env_manager != "local":
+            logger.info("%s: environment of %s ready in %.1f s", name, model_uri, seconds)
         with open(log_path, "ab") as log:
             log.write(
                 f"# {time.strftime('%Y-%m-%dT%H:%M:%S')} endpoint {name}: {model_uri} on port "
@@ -277,7 +306,7 @@ class LocalServingBackend:
             if not _alive(green.pid):
                 raise DeploymentError(
                     f"the scoring server for version {green.version} exited before answering "
-                    f"/ping; its log ends with:\n{_tail(log_path)}"
+                    f"/ping{failure_cause(log_path)}; its log ends with:\n{tail(log_path)}"
                 )
             try:
                 if requests.get(f"{green.url}/ping", timeout=2).status_code == 200:
@@ -288,7 +317,7 @@ class LocalServingBackend:
                 raise DeploymentError(
                     f"the scoring server for version {green.version} did not answer "
                     f"{green.url}/ping within {self.startup_timeout_seconds:g} s; its log ends "
-                    f"with:\n{_tail(log_path)}"
+                    f"with:\n{tail(log_path)}"
                 )
             time.sleep(0.25)
 
@@ -460,11 +489,3 @@ def _reap(pid: int, *, wait: bool = False) -> None:
             return
     if child.poll() is not None:
         _children.pop(pid, None)
-
-
-def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        return f"(log {path} unreadable: {exc})"
-    return "\n".join(text.splitlines()[-lines:]) or f"(log {path} is empty)"

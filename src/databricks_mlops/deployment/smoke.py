@@ -67,7 +67,7 @@ def smoke_rows(model_uri: str, rows: int) -> pd.DataFrame:
 def dataframe_split_payload(frame: pd.DataFrame) -> dict[str, Any]:
     """``{"dataframe_split": {"columns", "data"}}``, encoded exactly as ``ModelClient``
     sends it (NaN as null, dates ISO 8601), so a smoke test sends what clients will."""
-    from databricks_mlops.model_serving.payload import encode_frame
+    from databricks_mlops.serving_client.payload import encode_frame
 
     payload: dict[str, Any] = json.loads(encode_frame(frame))
     return payload

@@ -21,7 +21,6 @@ from databricks_mlops.expressions.nodes import (
 )
 from databricks_mlops.expressions.pandas_backend import evaluate_pandas
 from databricks_mlops.expressions.parser import parse
-from databricks_mlops.expressions.registry import BACKENDS, Backend, get_backend
 from databricks_mlops.expressions.rules import CompiledRule, compile_rule, referenced_names
 from databricks_mlops.expressions.schemas import ColumnSchema, schema_from_pandas, schema_from_spark
 from databricks_mlops.expressions.spark_backend import to_spark
@@ -29,8 +28,6 @@ from databricks_mlops.expressions.sql_backend import to_sql
 from databricks_mlops.expressions.types import ExprType
 
 __all__ = [
-    "BACKENDS",
-    "Backend",
     "Binary",
     "ColumnRef",
     "ColumnSchema",
@@ -47,7 +44,6 @@ __all__ = [
     "check",
     "compile_rule",
     "evaluate_pandas",
-    "get_backend",
     "parse",
     "referenced_names",
     "schema_from_pandas",

@@ -8,6 +8,7 @@ on what it would mean.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,13 +42,35 @@ LARGEST_INTEGER = 2**63 - 1  # Spark's LongType
 FUNCTION_SIGNATURES = "null_fraction(column), unique(column)"
 
 
+# Trees are frozen, so one parse of a text serves every caller (jmespath's compile-once
+# cache): the validate task, the static check and the engines each ask for the same rules.
+# Bounded so that a long-lived process fed ever new texts does not grow without end.
+PARSE_CACHE_SIZE = 512
+
+
 def parse(text: str) -> Expression:
-    """Parse rule text into an AST; raise ExpressionError pointing at the first problem."""
+    """Parse rule text into an AST; raise ExpressionError pointing at the first problem.
+
+    Each text is parsed once per process (errors are not cached: they raise again)."""
+    return _parse_cached(text)
+
+
+@functools.lru_cache(maxsize=PARSE_CACHE_SIZE)
+def _parse_cached(text: str) -> Expression:
     parser = _Parser(text, tokenize(text))
     expression = parser.parse_or()
     parser.expect_end()
     _check_tree_depth(expression, text)
     return expression
+
+
+def parse_cache_info() -> functools._CacheInfo:
+    """Hits and misses of the parse cache: ``misses`` is how many texts were parsed."""
+    return _parse_cached.cache_info()
+
+
+def parse_cache_clear() -> None:
+    _parse_cached.cache_clear()
 
 
 class _Parser:

@@ -1,36 +1,8 @@
-"""Typed client for deployed models: Databricks Model Serving or local scoring servers.
+"""Moved to :mod:`databricks_mlops.serving_client` (the HTTP client of served models);
+this old path, the documented API's, stays importable: the same modules and classes."""
 
-``ModelClient(config).predict(endpoint_name, features)`` -> ``PredictionResponse``.
-Importing this package is cheap: requests, pandas and databricks-sdk load on first use.
-"""
+from databricks_mlops.moved import keep_old_path
+from databricks_mlops.serving_client import *  # noqa: F403
+from databricks_mlops.serving_client import __all__ as __all__
 
-from __future__ import annotations
-
-from databricks_mlops.model_serving.client import MetricsHook, ModelClient
-from databricks_mlops.model_serving.errors import (
-    ServingAuthError,
-    ServingError,
-    ServingInputError,
-    ServingRequestError,
-    ServingResponseError,
-    ServingRetriesExhaustedError,
-)
-from databricks_mlops.model_serving.response import (
-    PredictionResponse,
-    RequestMetrics,
-    ResponseMetadata,
-)
-
-__all__ = [
-    "MetricsHook",
-    "ModelClient",
-    "PredictionResponse",
-    "RequestMetrics",
-    "ResponseMetadata",
-    "ServingAuthError",
-    "ServingError",
-    "ServingInputError",
-    "ServingRequestError",
-    "ServingResponseError",
-    "ServingRetriesExhaustedError",
-]
+keep_old_path(__name__, "databricks_mlops.serving_client")

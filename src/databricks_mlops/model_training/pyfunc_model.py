@@ -44,23 +44,42 @@ def predict_frame(
 
 class FeaturePipelineModel(PythonModel):
     """Feature state + estimator. Constructed with the estimator's input columns only;
-    the estimator and state are artifacts, loaded in :meth:`load_context`."""
+    the estimator and state are artifacts, loaded in :meth:`load_context`.
 
-    def __init__(self, feature_columns: list[str], classification: bool) -> None:
+    ``custom_transforms`` (name -> ``module:QualName``) are imported and registered on
+    load: the model's ``code/`` directory is on ``sys.path`` there, but it is no installed
+    distribution, so the ``databricks_mlops.transforms`` entry points are not visible.
+    """
+
+    def __init__(
+        self,
+        feature_columns: list[str],
+        classification: bool,
+        custom_transforms: dict[str, str] | None = None,
+    ) -> None:
         self.feature_columns = list(feature_columns)
         self.classification = classification
+        self.custom_transforms = dict(custom_transforms or {})
         self._estimator: Any = None
         self._transformer: Any = None
 
     def load_context(self, context: Any) -> None:
-        from databricks_mlops.feature_engineering import FeatureTransformer
+        from databricks_mlops.feature_engineering import FeatureTransformer, get_transform
+        from databricks_mlops.model_training.model_code import import_custom_transforms
 
+        # Models pickled before custom_transforms existed have no such attribute.
+        import_custom_transforms(getattr(self, "custom_transforms", {}))
         artifacts = context.artifacts
         self._estimator = load_estimator(artifacts["estimator"], artifacts["estimator_types"])
         state_path = artifacts.get(FEATURE_STATE_ARTIFACT)
         if state_path:
             text = Path(state_path).read_text(encoding="utf-8")
             self._transformer = FeatureTransformer.from_state(text)
+            # A transform that cannot be found fails the load (the server never answers
+            # /ping), not the first request.
+            for spec in self._transformer.state.transforms.values():
+                if spec.type == "custom":
+                    get_transform(spec.name)
 
     @property
     def estimator(self) -> Any:

@@ -35,6 +35,11 @@ def save_estimator(estimator: Any, directory: Path) -> dict[str, str]:
     return {"estimator": str(model_file), "estimator_types": str(types_file)}
 
 
+def recorded_types(types_file: str | Path) -> list[str]:
+    """The dotted type names :func:`save_estimator` recorded for the estimator file."""
+    return [str(name) for name in json.loads(Path(types_file).read_text(encoding="utf-8"))]
+
+
 def load_estimator(model_file: str | Path, types_file: str | Path) -> Any:
     """Load an estimator written by :func:`save_estimator`, trusting only its recorded types."""
     import skops.io

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
-from importlib.metadata import PackageNotFoundError, version
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,20 +25,18 @@ TAG_MODEL_URI = "mlops.model_uri"
 TAG_CLASSES = "mlops.classes"
 TAG_RAW_COLUMNS = "mlops.raw_input_columns"
 TEST_SET_ARTIFACT = "evaluation/test_set.parquet"
-
-# Pinned from this environment; listed explicitly because MLflow's inference of them
-# imports and profiles the model (~13 s per model here, explicit ~0.3 s).
-_REQUIREMENTS = ("mlflow", "scikit-learn", "skops", "pandas", "numpy", "pydantic", "cloudpickle")
+_UV_AUTO_DETECT = "MLFLOW_UV_AUTO_DETECT"
 
 
 def model_requirements(extra: list[str] | None = None) -> list[str]:
-    pins = []
-    for package in _REQUIREMENTS:
-        try:
-            pins.append(f"{package}=={version(package)}")
-        except PackageNotFoundError:
-            pins.append(package)
-    return [*pins, *(extra or [])]
+    """The framework's scoring-time requirements pinned from this environment, then
+    ``extra`` (what a model without custom code needs; see ``model_code``)."""
+    from databricks_mlops.model_training.model_code import (
+        FRAMEWORK_SCORING_REQUIREMENTS,
+        pinned,
+    )
+
+    return [*(pinned(name) for name in FRAMEWORK_SCORING_REQUIREMENTS), *(extra or [])]
 
 
 def ensure_experiment(runtime: Runtime, name: str) -> str:
@@ -136,23 +136,36 @@ def log_feature_pipeline_model(
     workdir: Path,
     extra_requirements: list[str] | None,
 ) -> str:
-    """Log the pyfunc (state + estimator) under the active run; returns its model URI."""
+    """Log the pyfunc (state + estimator) under the active run; returns its model URI.
+
+    The model carries its code (``databricks_mlops`` and the packages of its custom
+    transforms and estimator types, as ``code_paths``) and lists every requirement they
+    need at scoring time, pinned: Model Serving installs nothing else.
+    """
     import mlflow
     from mlflow.exceptions import MlflowException
     from mlflow.models import infer_signature
 
+    from databricks_mlops.model_training.model_code import collect_model_code
     from databricks_mlops.model_training.pyfunc_model import (
         FEATURE_STATE_ARTIFACT,
         FeaturePipelineModel,
     )
-    from databricks_mlops.model_training.serialization import save_estimator
+    from databricks_mlops.model_training.serialization import recorded_types, save_estimator
 
     artifacts = save_estimator(estimator, workdir / "estimator")
+    code = collect_model_code(
+        estimator=estimator,
+        estimator_types=recorded_types(artifacts["estimator_types"]),
+        feature_state=feature_state,
+        workdir=workdir,
+        extra_requirements=extra_requirements,
+    )
     if feature_state is not None:
         state_file = workdir / "feature_state.json"
         state_file.write_text(feature_state.model_dump_json(), encoding="utf-8")
         artifacts[FEATURE_STATE_ARTIFACT] = str(state_file)
-    python_model = FeaturePipelineModel(feature_columns, classification)
+    python_model = FeaturePipelineModel(feature_columns, classification, code.custom_transforms)
     signature = None
     if input_example is not None:
         preview = FeaturePipelineModel(feature_columns, classification)
@@ -163,14 +176,33 @@ def log_feature_pipeline_model(
             preview._transformer = FeatureTransformer.from_state(feature_state)
         signature = infer_signature(input_example, preview.predict(None, input_example))
     try:
-        info = mlflow.pyfunc.log_model(
-            name=MODEL_NAME_IN_RUN,
-            python_model=python_model,
-            artifacts=artifacts,
-            pip_requirements=model_requirements(extra_requirements),
-            signature=signature,
-            input_example=input_example,
-        )
+        with _without_uv_project_files():
+            info = mlflow.pyfunc.log_model(
+                name=MODEL_NAME_IN_RUN,
+                python_model=python_model,
+                artifacts=artifacts,
+                pip_requirements=code.requirements,
+                code_paths=code.code_paths,
+                signature=signature,
+                input_example=input_example,
+            )
     except MlflowException as exc:
         raise TrackingError(f"Failed to log the model: {exc}") from exc
     return str(info.model_uri)
+
+
+@contextmanager
+def _without_uv_project_files() -> Iterator[None]:
+    """MLflow 3 copies the working directory's ``uv.lock``/``pyproject.toml`` into the
+    model, and a uv environment then restores the whole project lock (Spark included)
+    instead of the model's requirements: the model's environment would not be what
+    Model Serving installs. Off while logging (MLflow reads the variable per call)."""
+    previous = os.environ.get(_UV_AUTO_DETECT)
+    os.environ[_UV_AUTO_DETECT] = "false"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(_UV_AUTO_DETECT, None)
+        else:
+            os.environ[_UV_AUTO_DETECT] = previous

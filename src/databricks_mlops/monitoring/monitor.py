@@ -16,20 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from databricks_mlops.models.monitoring import MonitoringConfig
-from databricks_mlops.monitoring.monitoring_types import (
-    LOCAL_JOB_ID,
-    MonitoringJob,
-    MonitoringSetupError,
-    MonitoringStatus,
-    StatusMetrics,
-    quartz_schedule,
-    status_from_rows,
-)
+from databricks_mlops.monitoring.errors import MonitoringSetupError
 from databricks_mlops.monitoring.run import (
     MonitoringRunResult,
     metrics_table_of,
     run_monitoring,
 )
+from databricks_mlops.monitoring.scheduled_job import LOCAL_JOB_ID, MonitoringJob, quartz_schedule
+from databricks_mlops.monitoring.status import MonitoringStatus, StatusMetrics, status_from_rows
 from databricks_mlops.runtime.locations import path_segment
 
 if TYPE_CHECKING:

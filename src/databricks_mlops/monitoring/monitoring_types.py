@@ -1,124 +1,26 @@
-"""What ``ModelMonitor`` returns, its error, and the monitoring schedule as Quartz cron."""
+"""Former home of the monitoring result models, error and schedule: kept so that its
+import path keeps working. New code imports from where each now lives:
+``monitoring.scheduled_job`` (the job and its schedule), ``monitoring.status`` (the last
+run's status) and ``monitoring.errors``."""
 
-from __future__ import annotations
+from databricks_mlops.monitoring.errors import MonitoringSetupError
+from databricks_mlops.monitoring.scheduled_job import (
+    ENTRY_POINT,
+    LOCAL_JOB_ID,
+    PACKAGE,
+    MonitoringJob,
+    quartz_schedule,
+)
+from databricks_mlops.monitoring.status import MonitoringStatus, StatusMetrics, status_from_rows
 
-import json
-from datetime import datetime
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field
-
-from databricks_mlops.models.cron import unix_to_quartz
-from databricks_mlops.models.monitoring import MonitoringConfig
-from databricks_mlops.monitoring.errors import MonitoringSetupError as MonitoringSetupError
-
-LOCAL_JOB_ID = "local-job:model_monitoring"
-PACKAGE = "databricks_mlops"
-ENTRY_POINT = "mlops-monitor"
-
-
-class MonitoringJob(BaseModel):
-    job_id: str
-    job_name: str
-    schedule: str = Field(description="Quartz cron expression of the job's schedule.")
-    timezone: str = "UTC"
-    pause_status: Literal["PAUSED", "UNPAUSED"] = "UNPAUSED"
-    created: bool = Field(description="False when an existing job was updated.")
-    config_path: str | None = None
-    quality_monitor: str | None = Field(
-        None, description="Table with a Lakehouse Monitoring inference profile, if created."
-    )
-    notes: list[str] = Field(default_factory=list)
-
-
-class StatusMetrics(BaseModel):
-    """The last run's drift and its performance: one field per metric of the catalogue
-    (``models.metrics``), None when the run did not compute it."""
-
-    drift_score: float = 0.0
-    drifting_features: list[str] = Field(default_factory=list)
-    accuracy: float | None = None
-    precision: float | None = None
-    recall: float | None = None
-    f1_score: float | None = None
-    roc_auc: float | None = None
-    log_loss: float | None = None
-    rmse: float | None = None
-    mae: float | None = None
-    r2: float | None = None
-    mape: float | None = None
-    values: dict[str, float] = Field(default_factory=dict, description="Every summary value.")
-
-
-class MonitoringStatus(BaseModel):
-    model_name: str
-    job_id: str | None = None
-    schedule: str | None = None
-    last_run_status: str = Field(description="SUCCESS / FAILED / ... or NO_RUNS.")
-    last_run_at: datetime | None = None
-    last_run_id: str | None = None
-    window_id: str | None = None
-    model_version: str | None = None
-    drift_detected: bool = False
-    breaches: list[str] = Field(default_factory=list)
-    report_path: str | None = None
-    metrics: StatusMetrics = Field(default_factory=StatusMetrics)
-
-
-def status_from_rows(model_name: str, rows: list[dict[str, Any]]) -> MonitoringStatus:
-    """The status of the last monitoring run from its summary and performance rows of the
-    metrics table (``metrics_table.recent_rows`` locally, a SQL warehouse on Databricks)."""
-    if not rows:
-        return MonitoringStatus(model_name=model_name, last_run_status="NO_RUNS")
-    first = rows[0]
-    summary = {r["metric"]: r for r in rows if r["kind"] == "summary"}
-    values = {r["metric"]: float(r["value"]) for r in rows if r["value"] is not None}
-    drifting = summary.get("drifting_features")
-    breaches = summary.get("breaches")
-    performance = {
-        r["metric"]: float(r["value"])
-        for r in rows
-        if r["kind"] == "performance" and r["value"] is not None
-    }
-    metrics = StatusMetrics(
-        drift_score=values.get("drift_score", 0.0),
-        drifting_features=json.loads(drifting["details"]) if drifting else [],
-        values=values,
-        **{k: v for k, v in performance.items() if k in StatusMetrics.model_fields},
-    )
-    drift_row = summary.get("drift_score")
-    return MonitoringStatus(
-        model_name=model_name,
-        last_run_status="SUCCESS",  # a run writes its rows only when it completes
-        last_run_at=first["run_at"],
-        last_run_id=first["run_id"],
-        window_id=first["window_id"],
-        model_version=first["model_version"],
-        drift_detected=bool(drift_row and drift_row["flagged"]),
-        breaches=json.loads(breaches["details"]) if breaches and breaches["details"] else [],
-        metrics=metrics,
-    )
-
-
-# --- schedules ------------------------------------------------------------------------
-
-
-def quartz_schedule(config: MonitoringConfig) -> str:
-    """The job's Quartz cron: ``schedule`` (unix or Quartz cron) or the interval."""
-    if config.schedule:
-        try:
-            return unix_to_quartz(config.schedule)
-        except ValueError as exc:
-            raise MonitoringSetupError(f"schedule: {exc}") from exc
-    minutes = config.monitoring_interval_minutes
-    if minutes < 60 and 60 % minutes == 0:
-        return f"0 0/{minutes} * * * ?"
-    if minutes % 60 == 0 and 24 % (minutes // 60) == 0:
-        hours = minutes // 60
-        if hours == 1:
-            return "0 0 * * * ?"
-        return "0 0 0 * * ?" if hours == 24 else f"0 0 0/{hours} * * ?"
-    raise MonitoringSetupError(
-        f"monitoring_interval_minutes={minutes} does not divide an hour or a day evenly, so "
-        "it has no cron form; set `schedule` (a cron expression) instead"
-    )
+__all__ = [
+    "ENTRY_POINT",
+    "LOCAL_JOB_ID",
+    "PACKAGE",
+    "MonitoringJob",
+    "MonitoringSetupError",
+    "MonitoringStatus",
+    "StatusMetrics",
+    "quartz_schedule",
+    "status_from_rows",
+]

@@ -12,15 +12,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from databricks_mlops.models.monitoring import MonitoringConfig
-from databricks_mlops.monitoring.monitoring_types import (
-    ENTRY_POINT,
-    PACKAGE,
-    MonitoringJob,
-    MonitoringSetupError,
-    MonitoringStatus,
-    status_from_rows,
-)
+from databricks_mlops.monitoring.errors import MonitoringSetupError
 from databricks_mlops.monitoring.run import metrics_table_of
+from databricks_mlops.monitoring.scheduled_job import ENTRY_POINT, PACKAGE, MonitoringJob
+from databricks_mlops.monitoring.status import MonitoringStatus, status_from_rows
 from databricks_mlops.runtime.locations import path_segment
 
 METRICS_TABLE_TAG = "mlops_metrics_table"
@@ -57,7 +52,12 @@ def setup_on_databricks(
             config, job_name, schedule, pause_status, config_path, wheel, environment_version
         )
         if retrain_job_id is not None:
-            settings["tasks"] += retraining_tasks(retrain_job_id)
+            state_table = run_state_table_of(config)
+            notebook = upload_drift_state_notebook(client)
+            settings["tasks"][0].python_wheel_task.named_parameters.update(
+                job_run_id="{{job.run_id}}", run_state_table=state_table
+            )
+            settings["tasks"] += retraining_tasks(retrain_job_id, notebook, state_table)
         existing = next(iter(client.jobs.list(name=job_name)), None)
         if existing is not None and existing.job_id is not None:
             client.jobs.reset(job_id=existing.job_id, new_settings=jobs.JobSettings(**settings))
@@ -98,18 +98,27 @@ def _check_retrain_job(client: WorkspaceClient, job_id: int) -> None:
         ) from exc
 
 
-def retraining_tasks(retrain_job_id: int) -> list[Any]:
-    """The bundle's retraining loop: ``check_drift`` sets the task value
-    ``drift_detected``; a condition task gates a run of the training job on it."""
+def retraining_tasks(retrain_job_id: int, notebook_path: str, state_table: str) -> list[Any]:
+    """The bundle's retraining loop. ``check_drift`` (a wheel task) cannot set task values
+    on Databricks, so it records ``drift_detected`` for its job run in ``state_table``; the
+    ``drift_state`` notebook reads it back and sets the task value the condition gates on."""
     from databricks.sdk.service import jobs
 
     return [
         jobs.Task(
-            task_key="drift_gate",
+            task_key="drift_state",
             depends_on=[jobs.TaskDependency(task_key="check_drift")],
+            notebook_task=jobs.NotebookTask(
+                notebook_path=notebook_path,
+                base_parameters={"job_run_id": "{{job.run_id}}", "run_state_table": state_table},
+            ),
+        ),
+        jobs.Task(
+            task_key="drift_gate",
+            depends_on=[jobs.TaskDependency(task_key="drift_state")],
             condition_task=jobs.ConditionTask(
                 op=jobs.ConditionTaskOp.EQUAL_TO,
-                left="{{tasks.check_drift.values.drift_detected}}",
+                left="{{tasks.drift_state.values.drift_detected}}",
                 right="true",
             ),
         ),
@@ -119,6 +128,40 @@ def retraining_tasks(retrain_job_id: int) -> list[Any]:
             run_job_task=jobs.RunJobTask(job_id=retrain_job_id),
         ),
     ]
+
+
+def run_state_table_of(config: MonitoringConfig) -> str:
+    """``<catalog>.<schema>.mlops_run_state`` beside the metrics table: where check_drift
+    hands ``drift_detected`` to the drift_state notebook."""
+    metrics_table = metrics_table_of(config)
+    if metrics_table.count(".") != 2 or "/" in metrics_table:
+        raise MonitoringSetupError(
+            f"retrain_job_id needs a Unity Catalog metrics table (catalog.schema.table) for "
+            f"the run state the retraining condition reads; got {metrics_table!r}"
+        )
+    catalog_name, schema, _ = metrics_table.split(".")
+    return f"{catalog_name}.{schema}.mlops_run_state"
+
+
+def upload_drift_state_notebook(client: WorkspaceClient) -> str:
+    """The notebook that sets ``drift_detected`` (the one the bundles ship), imported as
+    a Python notebook into the caller's monitoring folder."""
+    from importlib.resources import files
+
+    from databricks.sdk.service.workspace import ImportFormat, Language
+
+    source = files("databricks_mlops.monitoring").joinpath("notebooks/drift_gate.py")
+    folder = monitoring_folder(client)
+    path = f"{folder}/drift_state"
+    client.workspace.mkdirs(folder)
+    client.workspace.upload(
+        path,
+        io.BytesIO(source.read_bytes()),
+        format=ImportFormat.SOURCE,
+        language=Language.PYTHON,
+        overwrite=True,
+    )
+    return path
 
 
 def monitoring_folder(client: WorkspaceClient) -> str:

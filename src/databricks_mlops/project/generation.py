@@ -8,11 +8,13 @@ update`` can later compute what changed in the template since.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,9 @@ from databricks_mlops.errors import MLOpsError
 logger = logging.getLogger(__name__)
 
 ANSWERS_FILE = ".cruft.json"
+# The template's answer naming the vendored wheel's version (vendor/databricks_mlops-<v>-...).
+# Not a private ("_") answer: cruft drops those when it re-renders for an update.
+VERSION_ANSWER = "framework_version"
 
 
 class ProjectError(MLOpsError):
@@ -169,6 +174,7 @@ def generate_project(
     *,
     template: Path | None = None,
     overwrite: bool = False,
+    framework_wheel: Path | None = None,
 ) -> Path:
     """Render the template into ``output_dir/<project_slug>`` and return that directory.
 
@@ -176,7 +182,39 @@ def generate_project(
     ``no_input`` false, cookiecutter prompts for the rest. Bad answers are rejected by the
     template's ``pre_gen_project`` hook before anything is written: one ``ProjectError``
     naming every problem.
+
+    With ``framework_source: vendor`` (the default), a wheel of the running framework
+    (``framework_wheel``, or one found as ``framework_wheel.py`` describes) is copied to
+    ``vendor/`` and the template names it, so the project installs without an index.
     """
+    template_dir = (template or default_template()).resolve()
+    if not (template_dir / "cookiecutter.json").is_file():
+        raise ProjectError(f"{template_dir} is not a cookiecutter template (no cookiecutter.json)")
+    output_dir = Path(output_dir).resolve()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="mlops-framework-wheel-") as work_dir:
+        return _generate(
+            answers,
+            output_dir,
+            no_input,
+            config_file,
+            template_dir,
+            overwrite,
+            framework_wheel,
+            Path(work_dir),
+        )
+
+
+def _generate(
+    answers: Mapping[str, Any] | None,
+    output_dir: Path,
+    no_input: bool,
+    config_file: Path | None,
+    template_dir: Path,
+    overwrite: bool,
+    framework_wheel: Path | None,
+    work_dir: Path,
+) -> Path:
     from cookiecutter.exceptions import (  # type: ignore[import-untyped]
         CookiecutterException,
         FailedHookException,
@@ -185,22 +223,31 @@ def generate_project(
     from cookiecutter.generate import generate_files  # type: ignore[import-untyped]
     from cruft._commands.utils.cookiecutter import generate_cookiecutter_context
 
-    template_dir = (template or default_template()).resolve()
-    if not (template_dir / "cookiecutter.json").is_file():
-        raise ProjectError(f"{template_dir} is not a cookiecutter template (no cookiecutter.json)")
+    from databricks_mlops.project import framework_wheel as vendoring
+
     url, commit, directory = template_origin(template_dir)
-    output_dir = Path(output_dir).resolve()
-    output_dir.mkdir(parents=True, exist_ok=True)
+    wheel: Path | None = None
+    extra = dict(answers or {})
+    with contextlib.suppress(ProjectError):  # not installed: only vendoring needs it
+        # The prompt's default; generation sets it to the running version in any case.
+        extra[VERSION_ANSWER] = vendoring.running_version()
     try:
         context = generate_cookiecutter_context(
             url,
             commit or "",
             template_dir,
             config_file=config_file,
-            extra_context=dict(answers or {}),
+            extra_context=extra,
             no_input=no_input,
         )
+        answered = context["cookiecutter"]
+        if vendors_framework(answered):
+            # Always the running version (whatever a prompt or answers file said): the
+            # template names the file, and the answers are checked before a wheel is built.
+            answered[VERSION_ANSWER] = vendoring.running_version()
         check_answers(template_dir, context, output_dir)
+        if vendors_framework(answered):
+            wheel = vendoring.framework_wheel(framework_wheel, work_dir)
         project = Path(
             generate_files(
                 repo_dir=str(template_dir),
@@ -230,5 +277,12 @@ def generate_project(
         "context": {"cookiecutter": context["cookiecutter"]},
         "directory": directory,
     }
+    if wheel is not None:
+        vendoring.vendor_wheel(wheel, project)
     (project / ANSWERS_FILE).write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
     return project
+
+
+def vendors_framework(answers: Mapping[str, Any]) -> bool:
+    """Whether these answers (of a template that supports it) put the framework in vendor/."""
+    return VERSION_ANSWER in answers and answers.get("framework_source") == "vendor"

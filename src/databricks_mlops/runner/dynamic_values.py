@@ -2,6 +2,10 @@
 
 These are resolved by the Jobs service when a task starts, not by the bundle loader, so
 the local runner resolves them just before each task runs, from the state of the run.
+
+As documented, a reference to a task value that does not exist is left as literal text
+(not an error); a task value set from a python_wheel_task never exists downstream, because
+Databricks drops it. Each such case is noted for the run summary.
 """
 
 from __future__ import annotations
@@ -84,7 +88,11 @@ def _job_reference(parts: list[str], run: RunState) -> str | None:
     return None
 
 
-def _tasks_reference(parts: list[str], run: RunState) -> str | None:
+class _LeaveLiteral(Exception):
+    """Databricks keeps a reference to a task value that is not there as literal text."""
+
+
+def _tasks_reference(parts: list[str], run: RunState, task: TaskScope) -> str | None:
     if len(parts) < 2:
         return None
     task_key, field = parts[0], parts[1]
@@ -95,11 +103,18 @@ def _tasks_reference(parts: list[str], run: RunState) -> str | None:
     if field == "values" and len(parts) >= 3:
         key = ".".join(parts[2:])
         if not run.values.contains(task_key, key):
-            set_keys = ", ".join(run.values.keys_of(task_key)) or "none"
-            raise RunnerError(
-                f"task '{task_key}' did not set task value '{key}' (values it set: {set_keys}); "
-                "call databricks_mlops.runtime.task_values.set_task_value in that task"
+            source = run.values.hidden_source(task_key, key)
+            why = (
+                f"'{task_key}' set it from a {source}, where Databricks drops task values"
+                if source is not None
+                else f"'{task_key}' did not set it (values it set: "
+                f"{', '.join(run.values.keys_of(task_key)) or 'none'})"
             )
+            run.values.note(
+                f"{task.task_key}: {{{{tasks.{task_key}.values.{key}}}}} stays literal text, "
+                f"as on Databricks: {why}"
+            )
+            raise _LeaveLiteral
         return _text(run.values.get(task_key, key))
     result = run.results.get(task_key)
     if len(parts) == 2 and field == "run_id":
@@ -116,7 +131,7 @@ def _resolve_reference(reference: str, run: RunState, task: TaskScope) -> str:
     if head == "job":
         resolved = _job_reference(rest, run)
     elif head == "tasks":
-        resolved = _tasks_reference(rest, run)
+        resolved = _tasks_reference(rest, run, task)
     elif head == "task" and rest in (["name"], ["key"]):
         resolved = task.task_key
     elif head == "task" and rest == ["run_id"]:
@@ -144,12 +159,17 @@ def _resolve_reference(reference: str, run: RunState, task: TaskScope) -> str:
     return resolved
 
 
+def _substitute(match: re.Match[str], run: RunState, task: TaskScope) -> str:
+    try:
+        return _resolve_reference(match.group(1), run, task)
+    except _LeaveLiteral:
+        return match.group(0)
+
+
 def resolve_dynamic_values(value: Any, run: RunState, task: TaskScope) -> Any:
     """Replace every ``{{...}}`` in the strings of ``value`` (lists and maps included)."""
     if isinstance(value, str):
-        return DYNAMIC_REFERENCE.sub(
-            lambda match: _resolve_reference(match.group(1), run, task), value
-        )
+        return DYNAMIC_REFERENCE.sub(lambda match: _substitute(match, run, task), value)
     if isinstance(value, list):
         return [resolve_dynamic_values(item, run, task) for item in value]
     if isinstance(value, dict):

@@ -1,9 +1,13 @@
-"""Run one bundle job locally: tasks in dependency order, in this process.
+"""Run one bundle job locally: tasks in dependency order.
 
-Tasks run one after another in the same interpreter so they share one SparkSession and
-one MLflow setup, which is what makes a local run fast. Each task sees the process as a
-Databricks task would: ``sys.argv`` built from its parameters, dynamic value references
-resolved, task values readable through :mod:`databricks_mlops.runtime.task_values`.
+By default each python_wheel_task runs in a process of its own Python environment, built
+from what the bundle declares for it (:mod:`.task_environment`, :mod:`.task_process`), so an
+undeclared dependency fails locally as it would on Databricks. ``--in-process``
+(``MLOPS_TASK_ISOLATION=in-process``) runs them in this interpreter instead, sharing one
+SparkSession and one MLflow setup: fast, for tests whose subject is not isolation. Either
+way each task sees what a Databricks task would: ``sys.argv`` built from its parameters,
+dynamic value references resolved (in process, task values readable through
+:mod:`databricks_mlops.runtime.task_values`).
 
 A run holds one of its job's ``max_concurrent_runs`` slots (:mod:`.job_lock`) from start to
 end, as Databricks counts active runs. A failed attempt is retried up to ``max_retries``
@@ -35,6 +39,15 @@ from databricks_mlops.runner.job_lock import job_run_slot, max_concurrent_runs
 from databricks_mlops.runner.report import print_job_start, print_summary, print_task_line
 from databricks_mlops.runner.results import JobRunResult, TaskResult, TaskStatus
 from databricks_mlops.runner.run_conditions import decide
+from databricks_mlops.runner.task_environment import (
+    TaskEnvironment,
+    build_artifacts,
+    declared_dependencies,
+    ensure_environment,
+    find_uv,
+    isolation_requested,
+    resolve_wheels,
+)
 from databricks_mlops.runner.task_kinds import (
     RUNNABLE_TASK_TYPES,
     evaluate_condition,
@@ -65,6 +78,8 @@ class _Attempt:
     nested: JobRunResult | None = None
     not_retried: str | None = None
     """Why a retry would fail the same way, when it would."""
+    environment: str | None = None
+    """Where an isolated wheel task ran (``isolated env <hash> (cached)``)."""
 
 
 @dataclass(frozen=True)
@@ -145,12 +160,22 @@ def _user_traceback(exc: BaseException) -> str:
 class LocalJobRunner:
     """Runs the jobs of one bundle; a run_job_task re-enters it for the child job."""
 
-    def __init__(self, bundle: Bundle, console: Console, home: Path | None = None) -> None:
+    def __init__(
+        self,
+        bundle: Bundle,
+        console: Console,
+        home: Path | None = None,
+        isolated: bool | None = None,
+    ) -> None:
         self.bundle = bundle
         self.console = console
         self.home = home if home is not None else mlops_home()
-        """Where the run slots of ``max_concurrent_runs`` are kept (the local home)."""
+        """Where the run slots of ``max_concurrent_runs`` and task environments are kept."""
+        self.isolated = isolation_requested() if isolated is None else isolated
+        """Wheel tasks in their own environments (default; ``MLOPS_TASK_ISOLATION``)."""
         self._active_jobs: list[str] = []
+        self._artifacts_built = False
+        self._environments: dict[tuple[str, str], TaskEnvironment] = {}
 
     def run(
         self,
@@ -202,6 +227,7 @@ class LocalJobRunner:
             started_at=started_at,
             duration_seconds=time.monotonic() - clock,
             tasks=tuple(run.results[key] for key in graph.order),
+            notes=tuple(run.state.values.notes),
         )
         print_summary(self.console, outcome)
         return outcome
@@ -276,6 +302,7 @@ class LocalJobRunner:
             run_id=task_run_id,
             nested=attempt.nested,
             not_retried=attempt.not_retried if attempt_number <= retries else None,
+            environment=attempt.environment,
         )
 
     def _attempt(
@@ -304,8 +331,18 @@ class LocalJobRunner:
             elif task_type == "run_job_task":
                 with _task_process_state(None, env):
                     self._run_child_job(settings, run, scope, depth, attempt)
+            elif task_type == "notebook_task":
+                from databricks_mlops.runner.notebook_task import run_notebook_task
+
+                with _task_process_state(None, env):
+                    run_notebook_task(settings, self.bundle, run.state, scope)
             else:
-                self._run_wheel_task(settings, run, scope, env)
+                from databricks_mlops.runtime.task_values import spooled_task_values
+
+                # An isolated task sets task values in its own process: collect them, so
+                # the summary can say Databricks drops them (they stay invisible).
+                with spooled_task_values(run.state.values, node.key, env):
+                    self._run_wheel_task(node, settings, run, scope, env, attempt, depth)
         except SystemExit as exc:
             attempt.error = exit_failure(exc)
             attempt.not_retried = _not_retried_reason(exc)
@@ -318,7 +355,14 @@ class LocalJobRunner:
         return attempt
 
     def _run_wheel_task(
-        self, settings: Mapping[str, Any], run: _JobRun, scope: TaskScope, env: dict[str, str]
+        self,
+        node: TaskNode,
+        settings: Mapping[str, Any],
+        run: _JobRun,
+        scope: TaskScope,
+        env: dict[str, str],
+        attempt: _Attempt,
+        depth: int,
     ) -> None:
         package, entry_point = settings.get("package_name"), settings.get("entry_point")
         if not isinstance(package, str) or not isinstance(entry_point, str):
@@ -332,9 +376,58 @@ class LocalJobRunner:
                 **run.state.parameters,
             }
         argv = wheel_arguments(entry_point, resolved)
+        if self.isolated:
+            self._run_isolated(node, run, (package, entry_point, argv), env, attempt, depth)
+            return
         with _task_process_state(argv, env), bind_task_values(run.state.values, scope.task_key):
             function = resolve_entry_point(package, entry_point)
             function()  # the return value is ignored, as on Databricks
+
+    def _run_isolated(
+        self,
+        node: TaskNode,
+        run: _JobRun,
+        call: tuple[str, str, list[str]],
+        env: dict[str, str],
+        attempt: _Attempt,
+        depth: int,
+    ) -> None:
+        """Run the wheel task in its own environment (built on first use, then cached)."""
+        from databricks_mlops.runner.task_process import run_task_process
+
+        environment = self._task_environment(run.state.job_key, node, depth)
+        attempt.environment = environment.describe()
+        self.console.print(
+            f"{'  ' * depth}  [dim]{node.key}: {attempt.environment}[/]", highlight=False
+        )
+        timeout = float(node.spec.get("timeout_seconds") or 0) or None
+        package, entry_point, argv = call
+        outcome = run_task_process(
+            environment.python, environment.path, package, entry_point, argv, env, timeout
+        )
+        attempt.error, attempt.traceback = outcome.error, outcome.traceback
+        attempt.not_retried = outcome.not_retried
+        if outcome.timed_out and node.spec.get("retry_on_timeout") is not True:
+            attempt.not_retried = "a timed-out task is retried only with retry_on_timeout: true"
+
+    def _task_environment(self, job_key: str, node: TaskNode, depth: int) -> TaskEnvironment:
+        cached = self._environments.get((job_key, node.key))
+        if cached is not None:  # a retry, or the task again in a child run: reuse, as built
+            return TaskEnvironment(cached.path, cached.key, cached=True, seconds=0.0)
+        declaration = declared_dependencies(self._job(job_key), node.spec)
+        if not self._artifacts_built:
+            # As `bundle deploy` does: build the artifacts once, before any task needs them.
+            find_uv()  # say so first when uv is missing, not through a failed build command
+            built = build_artifacts(self.bundle)  # a failed build is tried again by the next task
+            self._artifacts_built = True
+            if built:
+                self.console.print(
+                    f"{'  ' * depth}  [dim]built artifacts: {', '.join(built)}[/]", highlight=False
+                )
+        wheels = resolve_wheels(declaration, self.bundle, self.home, job_key)
+        environment = ensure_environment(declaration, wheels, self.home, self.bundle.root)
+        self._environments[(job_key, node.key)] = environment
+        return environment
 
     def _run_child_job(
         self,
@@ -370,7 +463,13 @@ def run_job(
     job_key: str,
     job_parameters: Mapping[str, str] | None = None,
     console: Console | None = None,
+    isolated: bool | None = None,
 ) -> JobRunResult:
-    """Run job ``job_key`` of ``bundle`` locally and report on ``console`` (stderr)."""
-    runner = LocalJobRunner(bundle, console if console is not None else Console(stderr=True))
+    """Run job ``job_key`` of ``bundle`` locally and report on ``console`` (stderr).
+
+    ``isolated``: each wheel task in its own environment (the default unless
+    ``MLOPS_TASK_ISOLATION=in-process``), or all in this process (False)."""
+    runner = LocalJobRunner(
+        bundle, console if console is not None else Console(stderr=True), isolated=isolated
+    )
     return runner.run(job_key, job_parameters)

@@ -35,7 +35,7 @@ def _detail(result: TaskResult) -> str:
         return first_line(result.error)
     if result.outcome is not None:
         return f"outcome: {result.outcome}"
-    return result.reason or ""
+    return result.reason or result.environment or ""
 
 
 def print_job_start(console: Console, job_key: str, run_id: str, depth: int) -> None:
@@ -80,6 +80,8 @@ def print_summary(console: Console, result: JobRunResult) -> None:
             Text(_detail(task)),
         )
     console.print(table)
+    for note in result.notes:
+        console.print(Text(f"note: {note}", style="yellow"))
     for task in result.tasks:
         if task.status is TaskStatus.FAILED and task.traceback:
             # Unexpected exceptions are bugs somewhere: show where, in full.

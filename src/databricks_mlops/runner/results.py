@@ -37,6 +37,8 @@ class TaskResult:
     """The run of the job a run_job_task started."""
     not_retried: str | None = None
     """Why a failed task with retries left was not retried (a deterministic error)."""
+    environment: str | None = None
+    """Where an isolated wheel task ran: ``isolated env <hash> (cached|built in N s)``."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class JobRunResult:
     started_at: datetime
     duration_seconds: float
     tasks: tuple[TaskResult, ...]
+    notes: tuple[str, ...] = ()
+    """Things that run locally but not the same way on Databricks (task values)."""
 
     @property
     def succeeded(self) -> bool:

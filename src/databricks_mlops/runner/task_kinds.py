@@ -1,6 +1,7 @@
 """How each runnable task type behaves locally: python_wheel_task and condition_task.
 
-(run_job_task needs the executor itself, so it lives there.)
+(run_job_task needs the executor itself, so it lives there; notebook_task is in
+:mod:`.notebook_task`.)
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from databricks_mlops.errors import EntryPointNotFoundError, RunnerError, did_you_mean
 
-RUNNABLE_TASK_TYPES = ("python_wheel_task", "condition_task", "run_job_task")
+RUNNABLE_TASK_TYPES = ("python_wheel_task", "condition_task", "run_job_task", "notebook_task")
 _INSTALL_HINT = (
     "install the project into this environment (`uv sync`, or `pip install -e .` in the "
     "project that defines it)"
@@ -30,8 +31,8 @@ def task_type_of(spec: Mapping[str, Any]) -> str:
 
 def not_runnable_message(task_type: str) -> str:
     return (
-        f"not runnable locally: {task_type} (only python_wheel_task, condition_task and "
-        "run_job_task run in the local runner)"
+        f"not runnable locally: {task_type} (only python_wheel_task, condition_task, "
+        "run_job_task and notebook_task with a .py source notebook run in the local runner)"
     )
 
 

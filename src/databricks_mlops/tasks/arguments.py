@@ -2,7 +2,10 @@
 
 Every named parameter other than ``config`` becomes a ``${name}`` variable for the config
 file, so a bundle can pass ``catalog: ${var.catalog}`` and the YAML can say
-``${catalog}.${schema}.customers`` — the same file on every target.
+``${catalog}.${schema}.customers`` — the same file on every target. The exception is
+``job_run_id`` (every job passes ``{{job.run_id}}``): it keys the state tasks hand on to
+each other (MLflow run tags, the run-state table), because Databricks drops task values
+set from a python_wheel_task.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from databricks_mlops.errors import MLOpsError
 class TaskArguments:
     config: Path
     variables: dict[str, str]
+    job_run_id: str = ""
+    """``{{job.run_id}}`` of the job run this task belongs to ("" when run by hand)."""
 
 
 def parse_task_arguments(prog: str, argv: Sequence[str] | None = None) -> TaskArguments:
@@ -33,7 +38,8 @@ def parse_task_arguments(prog: str, argv: Sequence[str] | None = None) -> TaskAr
         if not item.startswith("--") or not sep or not name:
             parser.error(f"expected --name=value, got {item!r}")
         variables[name.replace("-", "_")] = value
-    return TaskArguments(config=known.config, variables=variables)
+    job_run_id = variables.pop("job_run_id", "")
+    return TaskArguments(config=known.config, variables=variables, job_run_id=job_run_id)
 
 
 def run_task(task: Callable[[], None]) -> None:

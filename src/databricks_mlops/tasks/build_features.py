@@ -20,13 +20,8 @@ def run_build_features(config: FeatureConfig, *, refit: bool = False) -> Feature
     """The stage itself (also called by ``MLOpsWorkflow``)."""
     from databricks_mlops.feature_engineering.build import build_feature_table
     from databricks_mlops.runtime import get_runtime
-    from databricks_mlops.runtime.task_values import set_task_value
 
     built = build_feature_table(get_runtime(), config, refit=refit)
-    written = built.write
-    set_task_value("feature_table", written.name)
-    set_task_value("feature_table_version", written.version)
-    set_task_value("feature_state_hash", built.state_hash)
     return built
 
 

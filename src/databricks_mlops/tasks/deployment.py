@@ -11,8 +11,8 @@ from databricks_mlops.tasks.arguments import parse_task_arguments, run_task
 if TYPE_CHECKING:
     from databricks_mlops.deployment import Endpoint
     from databricks_mlops.deployment.promotion import Promotion
-    from databricks_mlops.model_serving import PredictionResponse
     from databricks_mlops.models.deployment import DeploymentConfig
+    from databricks_mlops.serving_client import PredictionResponse
     from databricks_mlops.utils.auth import WorkspaceConfig
 
 
@@ -20,11 +20,9 @@ def run_promote(config: DeploymentConfig) -> Promotion:
     """The promote stage (also called by ``MLOpsWorkflow``): @challenger -> @champion."""
     from databricks_mlops.deployment.promotion import promote_challenger
     from databricks_mlops.runtime import get_runtime
-    from databricks_mlops.runtime.task_values import set_task_value
 
     get_runtime().configure_mlflow()
     promoted = promote_challenger(config.model_name)
-    set_task_value("champion_version", promoted.champion_version)
     return promoted
 
 
@@ -49,12 +47,8 @@ def promote_main(argv: Sequence[str] | None = None) -> None:
 def run_deploy(config: DeploymentConfig, workspace: WorkspaceConfig | None = None) -> Endpoint:
     """The deploy stage (also called by ``MLOpsWorkflow``): blue/green to the endpoint."""
     from databricks_mlops.deployment import ModelDeployer
-    from databricks_mlops.runtime.task_values import set_task_value
 
     endpoint = ModelDeployer(workspace).deploy_model(config)
-    set_task_value("endpoint_name", endpoint.name)
-    set_task_value("endpoint_url", endpoint.url)
-    set_task_value("served_version", _version_text(endpoint))
     return endpoint
 
 
@@ -89,9 +83,8 @@ def run_smoke_test(config: DeploymentConfig) -> PredictionResponse:
     from databricks_mlops.deployment import ModelDeployer
     from databricks_mlops.deployment.errors import SmokeTestError, require_serving
     from databricks_mlops.deployment.smoke import smoke_rows
-    from databricks_mlops.model_serving import ModelClient
     from databricks_mlops.models.serving import AuthConfig, AuthType, ClientConfig
-    from databricks_mlops.runtime.task_values import set_task_value
+    from databricks_mlops.serving_client import ModelClient
 
     serving = require_serving(config)
     name = serving.endpoint_name
@@ -127,7 +120,6 @@ def run_smoke_test(config: DeploymentConfig) -> PredictionResponse:
             f"endpoint {name} took {response.metadata.latency_ms:.0f} ms, above "
             f"serving.rollout.smoke_test.max_latency_ms={limit:g}"
         )
-    set_task_value("smoke_latency_ms", round(response.metadata.latency_ms, 1))
     return response
 
 
@@ -159,13 +151,10 @@ def score_main(argv: Sequence[str] | None = None) -> None:
         from databricks_mlops.deployment.batch import score_table
         from databricks_mlops.models.deployment import BatchInferenceConfig
         from databricks_mlops.runtime import get_runtime
-        from databricks_mlops.runtime.task_values import set_task_value
 
         args = parse_task_arguments("mlops-score", argv)
         config = BatchInferenceConfig.from_yaml(args.config, args.variables)
         scoring = score_table(get_runtime(), config)
-        set_task_value("rows_scored", scoring.rows_scored)
-        set_task_value("model_version", scoring.model_version)
         print(
             f"score: {scoring.rows_scored} rows of {config.input_table} scored with "
             f"{scoring.model_uri} into {scoring.log_table} (version {scoring.log_version})"

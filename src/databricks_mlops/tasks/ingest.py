@@ -33,7 +33,6 @@ def run_ingest(config: DataConfig) -> IngestionResult:
     ``run_validate`` (or, with no rules to pass, write the destination)."""
     from databricks_mlops.core.pipeline import DataPipeline
     from databricks_mlops.expressions import schema_from_spark
-    from databricks_mlops.runtime.task_values import set_task_value
     from databricks_mlops.validation.rules import prepare_rules
 
     started = time.perf_counter()
@@ -49,10 +48,6 @@ def run_ingest(config: DataConfig) -> IngestionResult:
         # left pending there for a later validate task to publish over this one.
         result = pipeline.publish_staged(result)
     result = dataclasses.replace(result, duration_seconds=time.perf_counter() - started)
-    set_task_value("destination", result.destination)
-    set_task_value("table_version", result.table_version)
-    set_task_value("rows_written", result.rows_written)
-    set_task_value("staged", result.staged_for is not None)
     return result
 
 

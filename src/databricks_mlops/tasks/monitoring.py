@@ -1,8 +1,12 @@
 """``mlops-monitor``: the check_drift task of the model_monitoring job.
 
-One monitoring run. Drift is a finding, not a failure: the task succeeds and publishes
+One monitoring run. Drift is a finding, not a failure: the task succeeds and records
 ``drift_detected`` ("true" / "false": a condition_task compares strings) for the retraining
 gate. Missing inputs (no inference log, no reference, an empty window) fail the task.
+
+Databricks drops task values set from a python_wheel_task, so the outcome goes to the
+run-state table (``--run_state_table``) keyed by ``--job_run_id={{job.run_id}}``; the job's
+``drift_state`` notebook task reads it and sets the task value the condition reads.
 
 Parameters: ``--config=...`` plus ``${...}`` variables (``--catalog=``, ``--schema=``), and
 optionally ``--window_end=<ISO time>`` (the job passes ``{{job.start_time.iso_datetime}}``,
@@ -15,7 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from databricks_mlops.tasks.arguments import parse_task_arguments, run_task
+from databricks_mlops.tasks.arguments import TaskArguments, parse_task_arguments, run_task
 
 if TYPE_CHECKING:
     from databricks_mlops.models.monitoring import MonitoringConfig
@@ -38,17 +42,29 @@ def _window_end(text: str) -> datetime | None:
 def run_monitor(
     config: MonitoringConfig, window_end: datetime | None = None
 ) -> MonitoringRunResult:
-    """The stage itself (``MLOpsWorkflow`` may call it too): run, then publish task values."""
+    """The stage itself (``MLOpsWorkflow`` may call it too)."""
     from databricks_mlops.monitoring.monitor import ModelMonitor
-    from databricks_mlops.runtime.task_values import set_task_value
 
-    result = ModelMonitor().run(config, window_end=window_end)
-    drift = result.drift_detected and config.retrain_on_drift
-    set_task_value("drift_detected", "true" if drift else "false")
-    set_task_value("drift_score", round(result.drift_score, 6))
-    set_task_value("report_path", result.report_path)
-    set_task_value("breaches", len(result.breaches))
-    return result
+    return ModelMonitor().run(config, window_end=window_end)
+
+
+def drift_outcome(config: MonitoringConfig, result: MonitoringRunResult | None) -> str:
+    """ "true" when the run found drift and the config retrains on drift, else "false"."""
+    drift = result is not None and result.drift_detected and config.retrain_on_drift
+    return "true" if drift else "false"
+
+
+def _record_outcome(
+    args: TaskArguments, table: str, config: MonitoringConfig, result: MonitoringRunResult | None
+) -> None:
+    from databricks_mlops.tasks.run_state import record_run_state
+
+    if not args.job_run_id:
+        return  # a run by hand: no job run for a gate to read
+    values = {"drift_detected": drift_outcome(config, result)}
+    if result is not None:
+        values["drift_score"] = f"{result.drift_score:.6f}"
+    record_run_state(table, args.job_run_id, values)
 
 
 def print_summary(result: MonitoringRunResult) -> None:
@@ -90,17 +106,25 @@ def print_summary(result: MonitoringRunResult) -> None:
 
 def monitor_main(argv: Sequence[str] | None = None) -> None:
     def body() -> None:
+        from databricks_mlops.errors import ConfigError
         from databricks_mlops.models.monitoring import MonitoringConfig
 
         args = parse_task_arguments("mlops-monitor", argv)
         window_end = _window_end(args.variables.pop("window_end", ""))
+        state_table = args.variables.pop("run_state_table", "")
+        if args.job_run_id and not state_table:
+            raise ConfigError(
+                "--job_run_id is given but --run_state_table is not: pass the table the "
+                "drift_state notebook reads (e.g. --run_state_table=<catalog>.<schema>."
+                "mlops_run_state)"
+            )
         config = MonitoringConfig.from_yaml(args.config, args.variables)
         if not config.enabled:
             print(f"monitor: monitoring is disabled in {args.config}; nothing to do")
-            from databricks_mlops.runtime.task_values import set_task_value
-
-            set_task_value("drift_detected", "false")
+            _record_outcome(args, state_table, config, None)
             return
-        print_summary(run_monitor(config, window_end))
+        result = run_monitor(config, window_end)
+        print_summary(result)
+        _record_outcome(args, state_table, config, result)
 
     run_task(body)

@@ -1,8 +1,11 @@
 """``mlops-train`` / ``mlops-evaluate`` / ``mlops-register``: the model_training job.
 
-The run id travels between the tasks as a task value (``{{tasks.train.values.run_id}}``),
-the same way locally and on Databricks. ``run_train`` / ``run_evaluate`` / ``run_register``
-are the stages themselves; ``MLOpsWorkflow`` calls them too.
+Every task gets ``--job_run_id={{job.run_id}}``. ``train`` tags its MLflow run with it and
+``evaluate`` / ``register`` find the run by that tag (``model_training.run_lookup``):
+Databricks drops task values set from a python_wheel_task, so ``{{tasks.train.values.run_id}}``
+would reach them as literal text. An explicit ``--run_id=<MLflow run id>`` still works for a
+run by hand. ``run_train`` / ``run_evaluate`` / ``run_register`` are the stages themselves;
+``MLOpsWorkflow`` calls them too.
 """
 
 from __future__ import annotations
@@ -25,14 +28,16 @@ def _trainer(args: TaskArguments) -> ModelTrainer:
     return ModelTrainer(TrainingConfig.from_yaml(args.config, args.variables))
 
 
-def run_train(trainer: ModelTrainer, *, config_file: str = "the training config") -> TrainingRun:
+def run_train(
+    trainer: ModelTrainer, *, config_file: str = "the training config", job_run_id: str = ""
+) -> TrainingRun:
     """Train on the configured tables: raw rows (``source_table``) or labels joined to the
-    feature table point in time (``label_table`` + ``feature_table``)."""
+    feature table point in time (``label_table`` + ``feature_table``). With ``job_run_id``
+    the MLflow run is tagged with it, for the job's evaluate and register tasks."""
     from databricks_mlops.errors import ConfigError
     from databricks_mlops.feature_engineering.point_in_time import point_in_time_join
     from databricks_mlops.feature_engineering.storage import load_state
     from databricks_mlops.runtime import get_runtime
-    from databricks_mlops.runtime.task_values import set_task_value
 
     config = trainer.config
     runtime = get_runtime()
@@ -69,18 +74,18 @@ def run_train(trainer: ModelTrainer, *, config_file: str = "the training config"
             f"{config_file}: the train task needs source_table, "
             "or label_table together with feature_table"
         )
-    set_task_value("run_id", run.run_id)
-    set_task_value("model_uri", run.model_uri)
+    if job_run_id:
+        from databricks_mlops.model_training.run_lookup import tag_training_run
+
+        tag_training_run(str(config.experiment_name), run.run_id, job_run_id)
     return run
 
 
 def run_evaluate(trainer: ModelTrainer, run_id: str) -> GateVerdict:
     """Gates against thresholds and the champion; raises when they fail in ``block`` mode."""
     from databricks_mlops.model_training import EvaluationGateError
-    from databricks_mlops.runtime.task_values import set_task_value
 
     verdict = trainer.evaluate(run_id)
-    set_task_value("gates_passed", verdict.passed)
     print(f"evaluate: run {run_id}\n{verdict.describe()}")
     if not verdict.passed and trainer.config.gate_mode == "block":
         failures = [check.describe() for check in verdict.failures]
@@ -93,17 +98,13 @@ def run_evaluate(trainer: ModelTrainer, run_id: str) -> GateVerdict:
 
 
 def run_register(trainer: ModelTrainer, run_id: str) -> ModelVersion:
-    from databricks_mlops.runtime.task_values import set_task_value
-
-    version = trainer.register(run_id)
-    set_task_value("model_version", str(version.version))
-    return version
+    return trainer.register(run_id)
 
 
 def train_main(argv: Sequence[str] | None = None) -> None:
     def body() -> None:
         args = parse_task_arguments("mlops-train", argv)
-        run = run_train(_trainer(args), config_file=str(args.config))
+        run = run_train(_trainer(args), config_file=str(args.config), job_run_id=args.job_run_id)
         test = run.metrics_for("test")
         shown = ", ".join(f"{name} {value:.4f}" for name, value in sorted(test.items()))
         print(f"train: run {run.run_id}; test metrics: {shown}")
@@ -111,20 +112,33 @@ def train_main(argv: Sequence[str] | None = None) -> None:
     run_task(body)
 
 
-def _run_id(args: TaskArguments) -> str:
+def training_run_id(args: TaskArguments, trainer: ModelTrainer) -> str:
+    """``--run_id`` when given, else the run ``train`` logged in this job run."""
     from databricks_mlops.errors import ConfigError
-    from databricks_mlops.runtime.task_values import get_task_value
+    from databricks_mlops.model_training.run_lookup import find_training_run
 
-    run_id = args.variables.pop("run_id", "") or get_task_value("train", "run_id", "")
-    if not run_id:
-        raise ConfigError("no training run: pass --run_id={{tasks.train.values.run_id}}")
-    return str(run_id)
+    run_id = args.variables.pop("run_id", "")
+    if "{{" in run_id:
+        raise ConfigError(
+            f"--run_id={run_id} is an unresolved dynamic value reference: Databricks leaves a "
+            "task value set from a python_wheel_task as literal text; pass "
+            "--job_run_id={{job.run_id}} instead (the run is found by its tag)"
+        )
+    if run_id:
+        return run_id
+    if args.job_run_id:
+        return find_training_run(str(trainer.config.experiment_name), args.job_run_id)
+    raise ConfigError(
+        "no training run: pass --job_run_id={{job.run_id}} (the job's tasks do) or "
+        "--run_id=<MLflow run id>"
+    )
 
 
 def evaluate_main(argv: Sequence[str] | None = None) -> None:
     def body() -> None:
         args = parse_task_arguments("mlops-evaluate", argv)
-        run_evaluate(_trainer(args), _run_id(args))
+        trainer = _trainer(args)
+        run_evaluate(trainer, training_run_id(args, trainer))
 
     run_task(body)
 
@@ -132,8 +146,8 @@ def evaluate_main(argv: Sequence[str] | None = None) -> None:
 def register_main(argv: Sequence[str] | None = None) -> None:
     def body() -> None:
         args = parse_task_arguments("mlops-register", argv)
-        run_id = _run_id(args)
         trainer = _trainer(args)
+        run_id = training_run_id(args, trainer)
         version = run_register(trainer, run_id)
         print(
             f"register: {trainer.config.registry_model_name} version {version.version} "

@@ -24,9 +24,7 @@ def run_validate(config: DataConfig, *, run_id: str | None = None) -> Validation
     """The stage itself (also called by ``MLOpsWorkflow``): validate, publish, record, and
     raise :class:`ValidationFailedError` naming the ERROR rules that failed."""
     from databricks_mlops.core.pipeline import DataPipeline
-    from databricks_mlops.errors import ValidationFailedError
     from databricks_mlops.runtime import get_runtime
-    from databricks_mlops.runtime.task_values import set_task_value
     from databricks_mlops.validation.report import print_result
     from databricks_mlops.validation.run import StagedInput, run_validation
 
@@ -39,6 +37,7 @@ def run_validate(config: DataConfig, *, run_id: str | None = None) -> Validation
             batch.location,
             batch.version,
             lambda passing: pipeline.publish(passing, batch).table_version,
+            destination_version=batch.destination_version,
         )
     outcome = run_validation(runtime, config, run_id=run_id or uuid.uuid4().hex[:12], staged=staged)
     print_result(
@@ -48,27 +47,8 @@ def run_validate(config: DataConfig, *, run_id: str | None = None) -> Validation
     print(f"validate: report {outcome.report_path}; {outcome.quarantined} rows quarantined")
     if outcome.data_docs is not None:
         print(f"validate: Great Expectations Data Docs {outcome.data_docs}")
-    set_task_value("validation_passed", outcome.result.passed)
-    set_task_value("failed_rules", [r.name for r in outcome.result.failures])
-    if not outcome.result.passed:
-        names = ", ".join(r.name for r in outcome.result.errors)
-        unchanged = ""
-        if batch is not None:
-            kept = (
-                f"stays at version {batch.destination_version}"
-                if batch.destination_version is not None
-                else "was not created"
-            )
-            unchanged = (
-                f"; nothing was published: {config.destination_path} {kept}, the rejected "
-                f"batch stays in {batch.location} version {batch.version}"
-            )
-        raise ValidationFailedError(
-            f"{len(outcome.result.errors)} ERROR rule(s) failed on "
-            f"{config.destination_path}: {names}{unchanged} (details: {outcome.report_path})"
-        )
+    outcome.raise_for_errors()
     if outcome.published_version is not None:
-        set_task_value("published_version", outcome.published_version)
         print(f"validate: published {config.destination_path} version {outcome.published_version}")
     return outcome
 
@@ -79,6 +59,6 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         args = parse_task_arguments("mlops-validate", argv)
         config = DataConfig.from_yaml(args.config, args.variables)
-        run_validate(config, run_id=args.variables.get("run_id"))
+        run_validate(config, run_id=args.variables.get("run_id") or args.job_run_id)
 
     run_task(body)

@@ -68,6 +68,8 @@ class PlannedCheck:
     # Native expectations keep GX's verdict (``mostly`` may let some failures pass);
     # our rules pass only with no failure at all.
     verdict_from_gx: bool = False
+    # A ``quarantine: true`` rule (its failing rows can be held back).
+    quarantine: bool = False
 
 
 def _gx_severity(severity: Severity) -> Any:
@@ -226,6 +228,7 @@ def _planned(
         dataset_level=prepared.dataset_level,
         expectation=expectation,
         read=read,
+        quarantine=rule.quarantine,
     )
 
 

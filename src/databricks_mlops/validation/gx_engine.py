@@ -21,13 +21,20 @@ from databricks_mlops.errors import MLOpsError
 from databricks_mlops.models.validation import GxExpectation, ValidationRule
 from databricks_mlops.validation import gx_checks
 from databricks_mlops.validation.gx_checks import META_KEY, PlannedCheck
-from databricks_mlops.validation.results import RuleOutcome, RuleResult, ValidationResult
+from databricks_mlops.validation.results import (
+    RuleOutcome,
+    RuleResult,
+    ValidationResult,
+    rule_outcome,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
     from great_expectations.data_context.data_context.abstract_data_context import (
         AbstractDataContext,
     )
+
+    from databricks_mlops.validation.rules import PreparedRule
 
 DOCS_SITE = "databricks_mlops"
 _ROW_COUNT_PROBE = "probe:row_count"
@@ -50,6 +57,8 @@ class GxOutcome:
     success: bool
     # ``index.html`` of the Data Docs site, when ``data_docs_dir`` was given.
     data_docs_index: Path | None
+    # The rules as parsed and type-checked for this run (quarantine compiles them from here).
+    rules: list[PreparedRule]
     # GX's validation result, JSON-ready (``ExpectationSuiteValidationResult.to_json_dict``).
     gx_result: dict[str, Any] = field(repr=False)
 
@@ -61,16 +70,19 @@ def validate_with_gx(
     *,
     data_docs_dir: Path | None = None,
     suite_name: str = "databricks_mlops",
+    quarantine: bool = False,
 ) -> GxOutcome:
     """Validate a Spark or pandas DataFrame with Great Expectations.
 
     Rules are type-checked against the schema before GX is touched, so a typo in a rule
     is an ``ExpressionError`` and an unknown expectation name a ``ConfigError``, as with
     the native validator; anything GX itself fails on is a ``GreatExpectationsError``.
+    With ``quarantine`` the caller holds back the failing rows of ``quarantine: true``
+    rules, which then report "quarantined".
     """
     started = time.perf_counter()
     is_pandas = type(df).__module__.startswith("pandas.")
-    checks, batch = _plan(df, rules, expectations, is_pandas=is_pandas)
+    prepared, checks, batch = _plan(df, rules, expectations, is_pandas=is_pandas)
     try:
         context = _ephemeral_context(data_docs_dir)
         raw = _run_suite(context, batch, checks, suite_name=suite_name, is_pandas=is_pandas)
@@ -85,7 +97,10 @@ def validate_with_gx(
     total_rows = (
         len(df) if is_pandas else int(results_by_key[_ROW_COUNT_PROBE].result["observed_value"])
     )
-    rule_results = [_rule_result(check, results_by_key[check.key], total_rows) for check in checks]
+    rule_results = [
+        _rule_result(check, results_by_key[check.key], total_rows, quarantine=quarantine)
+        for check in checks
+    ]
     docs_index = _build_data_docs(context, data_docs_dir) if data_docs_dir is not None else None
     return GxOutcome(
         result=ValidationResult(
@@ -96,6 +111,7 @@ def validate_with_gx(
         ),
         success=bool(raw.success),
         data_docs_index=docs_index,
+        rules=prepared,
         gx_result=raw.to_json_dict(),
     )
 
@@ -106,8 +122,9 @@ def _plan(
     expectations: Sequence[GxExpectation],
     *,
     is_pandas: bool,
-) -> tuple[list[PlannedCheck], Any]:
-    """The checks to run and the frame GX should see (pandas gets one column per rule)."""
+) -> tuple[list[PreparedRule], list[PlannedCheck], Any]:
+    """The prepared rules, the checks to run and the frame GX should see (pandas gets one
+    column per rule)."""
     from databricks_mlops.expressions import schema_from_pandas, schema_from_spark
     from databricks_mlops.validation.rules import prepare_rules
 
@@ -136,7 +153,7 @@ def _plan(
         gx_checks.plan_native(index, spec, name)
         for index, (spec, name) in enumerate(zip(expectations, names, strict=True))
     )
-    return checks, batch
+    return prepared, checks, batch
 
 
 def _ephemeral_context(data_docs_dir: Path | None) -> AbstractDataContext:
@@ -236,7 +253,9 @@ def _raised(exception_info: Mapping[str, Any] | None) -> str | None:
     return None
 
 
-def _rule_result(check: PlannedCheck, gx_result: Any, total_rows: int) -> RuleResult:
+def _rule_result(
+    check: PlannedCheck, gx_result: Any, total_rows: int, *, quarantine: bool
+) -> RuleResult:
     measured: Mapping[str, Any] = gx_result.result or {}
     success = bool(gx_result.success)
     failed, total = check.read(measured, success, total_rows)
@@ -245,8 +264,7 @@ def _rule_result(check: PlannedCheck, gx_result: Any, total_rows: int) -> RuleRe
         outcome = "passed" if success else "failed"
         dataset_level = "element_count" not in measured
     else:
-        # "quarantined" is only said once rows were moved (validation.run does that).
-        outcome = "passed" if failed == 0 else "failed"
+        outcome = rule_outcome(failed=failed, quarantined=quarantine and check.quarantine)
         dataset_level = check.dataset_level
     return RuleResult(
         name=check.name,

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
 RuleOutcome = Literal["passed", "failed", "quarantined"]
 
 
+def rule_outcome(*, failed: int, quarantined: bool = False) -> RuleOutcome:
+    """The one place a rule's outcome is decided from its count of failing rows.
+
+    ``quarantined`` is true only when the caller moves those rows out of the data in the
+    same run (``validation.run`` does, for ``quarantine: true`` rules); a rule whose rows
+    are held back does not fail the run. An engine on its own says "failed"."""
+    if failed == 0:
+        return "passed"
+    return "quarantined" if quarantined else "failed"
+
+
 class RuleResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -39,9 +50,10 @@ class RuleResult(BaseModel):
         failed: int,
         total: int,
         samples: list[dict[str, Any]] | None = None,
+        quarantine: bool = False,
     ) -> RuleResult:
-        """A rule's result from its counts. "quarantined" is only set once rows were
-        actually moved (``validation.run`` does that), so an engine says "failed"."""
+        """A rule's result from its counts. With ``quarantine`` (the caller holds back the
+        failing rows of ``quarantine: true`` rules) such a rule reports "quarantined"."""
         return cls(
             name=rule.rule.name,
             severity=rule.rule.severity,
@@ -49,7 +61,7 @@ class RuleResult(BaseModel):
             dataset_level=rule.dataset_level,
             failed_count=failed,
             total_count=total,
-            outcome="passed" if failed == 0 else "failed",
+            outcome=rule_outcome(failed=failed, quarantined=quarantine and rule.rule.quarantine),
             sample_failures=samples or [],
         )
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from pyspark.sql import DataFrame
 
-from databricks_mlops.expressions import schema_from_spark
+from databricks_mlops.errors import ValidationFailedError
 from databricks_mlops.models.data import AddIngestionTimestamp, DataConfig
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.runtime.locations import path_segment
 from databricks_mlops.validation.results import ValidationResult
-from databricks_mlops.validation.rules import prepare_rules
+from databricks_mlops.validation.spark_engine import SparkRule, spark_rules
 from databricks_mlops.validation.table_outputs import (
     content_hash,
     default_runs_table,
@@ -37,6 +37,9 @@ class StagedInput:
     version: int
     # Writes the passing rows to the destination; returns the destination's new version.
     publish: Callable[[DataFrame], int]
+    # The destination's version when the batch was staged (None: not created yet): what
+    # it stays at when the batch is rejected.
+    destination_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,33 @@ class ValidationRun:
     validated_version: int | None = None
     # The destination version this run published; None when it published nothing.
     published_version: int | None = None
+    # The destination table, and for a staged batch (``staged``) its version before it.
+    destination: str = ""
+    staged: bool = False
+    destination_version: int | None = None
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`ValidationFailedError` naming the ERROR rules that failed, and for
+        a staged batch what was left untouched; WARNING and quarantined rules pass."""
+        if self.result.passed:
+            return
+        errors = self.result.errors
+        names = ", ".join(r.name for r in errors)
+        unchanged = ""
+        if self.staged:
+            kept = (
+                f"stays at version {self.destination_version}"
+                if self.destination_version is not None
+                else "was not created"
+            )
+            unchanged = (
+                f"; nothing was published: {self.destination} {kept}, the rejected "
+                f"batch stays in {self.validated} version {self.validated_version}"
+            )
+        raise ValidationFailedError(
+            f"{len(errors)} ERROR rule(s) failed on "
+            f"{self.destination}: {names}{unchanged} (details: {self.report_path})"
+        )
 
 
 def run_validation(
@@ -69,6 +99,10 @@ def run_validation(
         path_segment(target)
     )
     data_docs: Path | None = None
+    # The engine parses, type-checks and compiles each rule once; its result already says
+    # "quarantined" for the quarantine rules whose failing rows are held back below, with
+    # the Columns the engine counted them with.
+    rules: list[SparkRule]
     if settings.engine == "great_expectations":
         from databricks_mlops.validation.gx_engine import validate_with_gx
 
@@ -77,24 +111,30 @@ def run_validation(
             config.validation_rules,
             settings.expectations,
             data_docs_dir=report_dir / "data_docs",
+            quarantine=True,
         )
         result, data_docs = gx.result, gx.data_docs_index
-    else:
-        from databricks_mlops.validation.spark_engine import validate_spark
-
-        result = validate_spark(
-            df, config.validation_rules, sample_failures=settings.sample_failures
+        # GX ran them as SQL; only the quarantine rules need a Column, from GX's parse.
+        rules = spark_rules(
+            [rule for rule in gx.rules if rule.rule.quarantine], column_count=len(df.columns)
         )
+    else:
+        from databricks_mlops.validation.spark_engine import check_spark
+
+        checked = check_spark(
+            df, config.validation_rules, sample_failures=settings.sample_failures, quarantine=True
+        )
+        result, rules = checked.result, checked.rules
     quarantined = 0
     passing = df
-    to_hold = {r.name for r in config.validation_rules if r.quarantine and _failed(result, r.name)}
+    held_rules = {r.name for r in result.rule_results if r.outcome == "quarantined"}
+    to_hold = [rule for rule in rules if rule.rule.name in held_rules]
     if to_hold:
-        prepared = prepare_rules(config.validation_rules, schema_from_spark(df.schema))
         held = quarantine_rows(
             runtime,
             target,
             df,
-            prepared,
+            to_hold,
             run_id,
             input_hash=content_hash(df, exclude=_ingestion_timestamps(config)),
             remove_from=None if staged is not None else target,
@@ -102,14 +142,6 @@ def run_validation(
         if held is not None:
             quarantined = held.rows
             passing = df.where(~held.failing)
-        result = result.model_copy(
-            update={
-                "rule_results": [
-                    r.model_copy(update={"outcome": "quarantined"}) if r.name in to_hold else r
-                    for r in result.rule_results
-                ]
-            }
-        )
     published: int | None = None
     try:
         if staged is not None and result.passed:
@@ -134,7 +166,18 @@ def run_validation(
                 "published_version": published,
             },
         )
-    return ValidationRun(result, report, quarantined, data_docs, source, version, published)
+    return ValidationRun(
+        result,
+        report,
+        quarantined,
+        data_docs,
+        validated=source,
+        validated_version=version,
+        published_version=published,
+        destination=target,
+        staged=staged is not None,
+        destination_version=staged.destination_version if staged is not None else None,
+    )
 
 
 def _ingestion_timestamps(config: DataConfig) -> set[str]:
@@ -144,7 +187,3 @@ def _ingestion_timestamps(config: DataConfig) -> set[str]:
         for step in config.transformation_steps
         if isinstance(step, AddIngestionTimestamp)
     }
-
-
-def _failed(result: ValidationResult, name: str) -> bool:
-    return any(r.name == name and r.outcome == "failed" for r in result.rule_results)

@@ -24,13 +24,11 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from databricks_mlops.expressions import to_spark
 from databricks_mlops.expressions.sql_backend import sql_string
 from databricks_mlops.runtime import Runtime, looks_like_table_name
 from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors
 from databricks_mlops.validation.results import ValidationResult
-from databricks_mlops.validation.rules import PreparedRule
-from databricks_mlops.validation.spark_engine import failing
+from databricks_mlops.validation.spark_engine import SparkRule
 
 INPUT_HASH = "_input_hash"
 
@@ -85,7 +83,7 @@ def quarantine_rows(
     runtime: Runtime,
     target: str,
     df: DataFrame,
-    rules: Sequence[PreparedRule],
+    rules: Sequence[SparkRule],
     run_id: str,
     *,
     input_hash: str,
@@ -93,17 +91,15 @@ def quarantine_rows(
 ) -> Quarantined | None:
     """Hold back the rows of ``df`` failing any quarantine rule, in ``<target>_quarantine``.
 
-    Rows are chosen with the same Spark columns that counted them. They replace the rows
+    Rows are chosen with the Spark Columns that counted them (``rules`` as the engine
+    compiled them, ``SparkValidation.rules``: nothing is compiled here). They replace the rows
     held from the same input before (``input_hash``), so re-runs never duplicate them.
     With ``remove_from`` they are also deleted from that table, in one Delta commit.
     """
     chosen = [rule for rule in rules if rule.rule.quarantine]
     if not chosen:
         return None
-    column_count = len(df.columns)
-    flags = [
-        failing(to_spark(rule.compiled.expression, column_count=column_count)) for rule in chosen
-    ]
+    flags = [rule.failing for rule in chosen]
     any_failing = reduce(lambda left, right: left | right, flags)
     rule_name = F.coalesce(
         *[F.when(flag, F.lit(rule.rule.name)) for flag, rule in zip(flags, chosen, strict=True)]

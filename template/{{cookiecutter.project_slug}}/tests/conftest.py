@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 PROJECT = Path(__file__).resolve().parents[1]
 # The bundle target whose names the tests use: CD's integration target, a schema of its own.
 TEST_TARGET = "test"
-# Values Databricks fills in per run (the run id, the start time); a test passes its own.
-DYNAMIC = ("run_id", "window_end")
+# Values Databricks fills in per run (run ids, the start time); a test passes its own.
+DYNAMIC = ("run_id", "job_run_id", "window_end")
 
 
 @pytest.fixture(scope="session", autouse=True)

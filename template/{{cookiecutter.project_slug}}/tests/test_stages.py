@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import yaml
-from databricks_mlops.runtime.task_values import get_task_value
 
 {% if cookiecutter.include_feature_table == "yes" -%}
 from {{ cookiecutter.package_name }}.stages import (
@@ -85,14 +84,16 @@ def test_the_lifecycle_runs_on_sample_data(
     assert features.count() == ROWS
 {%- endif %}
 
-    training.train(arguments(ungated_training, stage_variables))
-    run_id = str(get_task_value("train", "run_id", ""))
-    assert run_id
-    training.evaluate(arguments(ungated_training, stage_variables, run_id=run_id))
-    training.register(arguments(ungated_training, stage_variables, run_id=run_id))
+    # As in the job: every task gets the job run id; evaluate and register find the run
+    # train tagged with it (task values from a wheel task do not reach them on Databricks).
+    job = {**stage_variables, "job_run_id": "test-job-run-1"}
+    training.train(arguments(ungated_training, job))
+    training.evaluate(arguments(ungated_training, job))
+    training.register(arguments(ungated_training, job))
     deployment.promote(arguments("deployment.yml", stage_variables))
     champion = MlflowClient().get_model_version_by_alias(stage_variables["model_name"], "champion")
-    assert champion.run_id == run_id
+    tags = MlflowClient().get_run(champion.run_id).data.tags
+    assert tags["mlops.job_run_id"] == "test-job-run-1"
 
     inference.score(arguments("inference.yml", stage_variables))
     inference_config = load("inference", "inference.yml", stage_variables)

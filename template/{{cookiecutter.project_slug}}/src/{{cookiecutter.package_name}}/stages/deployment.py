@@ -22,13 +22,11 @@ def promote(argv: Sequence[str] | None = None) -> None:
         from databricks_mlops.deployment.promotion import promote_challenger
         from databricks_mlops.models.deployment import DeploymentConfig
         from databricks_mlops.runtime import get_runtime
-        from databricks_mlops.runtime.task_values import set_task_value
 
         args = parse_task_arguments("{{ cookiecutter.project_slug }}-promote", argv)
         config = DeploymentConfig.from_yaml(args.config, args.variables)
         get_runtime().configure_mlflow()
         promoted = promote_challenger(config.model_name)
-        set_task_value("champion_version", promoted.champion_version)
         print(f"promote: {config.model_name} version {promoted.champion_version} is @champion")
 
     run_task(body)

@@ -15,12 +15,10 @@ def score(argv: Sequence[str] | None = None) -> None:
         from databricks_mlops.deployment.batch import score_table
         from databricks_mlops.models.deployment import BatchInferenceConfig
         from databricks_mlops.runtime import get_runtime
-        from databricks_mlops.runtime.task_values import set_task_value
 
         args = parse_task_arguments("{{ cookiecutter.project_slug }}-score", argv)
         config = BatchInferenceConfig.from_yaml(args.config, args.variables)
         scoring = score_table(get_runtime(), config)
-        set_task_value("rows_scored", scoring.rows_scored)
         print(
             f"score: {scoring.rows_scored} rows of {config.input_table} scored with "
             f"{scoring.model_uri} into {scoring.log_table}"

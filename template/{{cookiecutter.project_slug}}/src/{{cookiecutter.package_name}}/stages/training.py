@@ -1,7 +1,9 @@
 """The model_training job: ``train`` -> ``evaluate`` -> ``register`` (configs/training.yml).
 
-The MLflow run id travels from train to the next tasks as a task value
-(``{% raw %}{{tasks.train.values.run_id}}{% endraw %}``), on Databricks and locally alike.
+Every task gets ``--job_run_id={% raw %}{{job.run_id}}{% endraw %}``: train tags its MLflow run
+with it and evaluate / register find the run by that tag. (A task value set from a
+python_wheel_task never reaches the next task on Databricks.) ``--run_id=<MLflow run id>``
+evaluates or registers a given run by hand.
 """
 
 from __future__ import annotations
@@ -22,15 +24,6 @@ def _trainer(args: TaskArguments) -> ModelTrainer:
     return ModelTrainer(TrainingConfig.from_yaml(args.config, args.variables))
 
 
-def _run_id(args: TaskArguments) -> str:
-    from databricks_mlops.errors import ConfigError
-
-    run_id = args.variables.pop("run_id", "")
-    if not run_id:
-        raise ConfigError("no training run: pass --run_id={% raw %}{{tasks.train.values.run_id}}{% endraw %}")
-    return run_id
-
-
 def train(argv: Sequence[str] | None = None) -> None:
     """``{{ cookiecutter.project_slug }}-train``: one MLflow run with the model from models.py."""
 
@@ -38,7 +31,7 @@ def train(argv: Sequence[str] | None = None) -> None:
         from databricks_mlops.tasks.training import run_train
 
         args = parse_task_arguments("{{ cookiecutter.project_slug }}-train", argv)
-        run = run_train(_trainer(args), config_file=str(args.config))
+        run = run_train(_trainer(args), config_file=str(args.config), job_run_id=args.job_run_id)
         metrics = ", ".join(f"{k} {v:.4f}" for k, v in sorted(run.metrics_for("test").items()))
         print(f"train: MLflow run {run.run_id}; test metrics: {metrics}")
 
@@ -49,11 +42,11 @@ def evaluate(argv: Sequence[str] | None = None) -> None:
     """``{{ cookiecutter.project_slug }}-evaluate``: the gates (thresholds, the current champion)."""
 
     def body() -> None:
-        from databricks_mlops.tasks.training import run_evaluate
+        from databricks_mlops.tasks.training import run_evaluate, training_run_id
 
         args = parse_task_arguments("{{ cookiecutter.project_slug }}-evaluate", argv)
-        run_id = _run_id(args)
-        run_evaluate(_trainer(args), run_id)
+        trainer = _trainer(args)
+        run_evaluate(trainer, training_run_id(args, trainer))
 
     run_task(body)
 
@@ -62,11 +55,11 @@ def register(argv: Sequence[str] | None = None) -> None:
     """``{{ cookiecutter.project_slug }}-register``: the run's model becomes ``@challenger``."""
 
     def body() -> None:
-        from databricks_mlops.tasks.training import run_register
+        from databricks_mlops.tasks.training import run_register, training_run_id
 
         args = parse_task_arguments("{{ cookiecutter.project_slug }}-register", argv)
-        run_id = _run_id(args)
         trainer = _trainer(args)
+        run_id = training_run_id(args, trainer)
         version = run_register(trainer, run_id)
         name = trainer.config.registry_model_name
         print(f"register: {name} version {version.version} is @challenger")

@@ -1,0 +1,3 @@
+"""Exists in the checkout only (excluded from the wheel in pyproject.toml)."""
+
+NOTES = "local"
