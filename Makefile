@@ -86,10 +86,10 @@ demo: setup
 
 # The configuration reference is generated from the pydantic models; a test fails when stale.
 docs: setup
-	$(RUN) python -m databricks_mlops.models.reference docs/reference/configuration.md
+	$(RUN) python -m databricks_mlops.cli.config_reference docs/reference/configuration.md
 
 docs-check: setup
-	$(RUN) python -m databricks_mlops.models.reference --check docs/reference/configuration.md
+	$(RUN) python -m databricks_mlops.cli.config_reference --check docs/reference/configuration.md
 
 clean:
 	rm -rf .mlops dist .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,7 @@ from pyspark.sql import SparkSession
 from typer.testing import CliRunner
 
 from databricks_mlops.cli.app import app
+from databricks_mlops.runner import load_bundle
 from databricks_mlops.runtime import Runtime
 
 REPO = Path(__file__).resolve().parents[2]
@@ -78,7 +79,10 @@ def test_root_bundle_data_ingestion_job_runs_locally_and_is_idempotent(
     )
     sample = spark.table(runtime.table("main.churn_dev.customers_bronze")).limit(3).toPandas()
     with ModelClient(client_config) as client:
-        answer = client.predict("churn-predictor", sample)
+        # The dev target's endpoint: per developer (databricks.yml's endpoint_name).
+        endpoint = load_bundle(REPO, "dev", {}).variables["endpoint_name"]
+        assert endpoint == "churn-predictor-dev-local_user"
+        answer = client.predict(endpoint, sample)
     assert answer.metadata.model_version == str(champion.version)
     assert all(0 <= p <= 1 for p in answer.predictions["probability"])
     # Batch inference with @champion, twice: the log is not duplicated, and its predictions

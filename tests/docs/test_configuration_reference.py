@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from databricks_mlops.models import reference
+from databricks_mlops.cli import config_reference as reference
+from databricks_mlops.cli.config_reference import REGENERATE, build_reference, main, stale_summary
 from databricks_mlops.models.data import DataConfig
 from databricks_mlops.models.deployment import ServingConfig
 from databricks_mlops.models.features import FeatureConfig
-from databricks_mlops.models.reference import REGENERATE, build_reference, main, stale_summary
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "docs" / "reference" / "configuration.md"
@@ -110,14 +110,14 @@ def test_cli_module_runs_as_documented(tmp_path: Path) -> None:
 
     target = tmp_path / "ref.md"
     done = subprocess.run(
-        [sys.executable, "-m", "databricks_mlops.models.reference", str(target)],
+        [sys.executable, "-m", "databricks_mlops.cli.config_reference", str(target)],
         capture_output=True,
         text=True,
         check=False,
     )
     assert done.returncode == 0, done.stderr
     stale = subprocess.run(
-        [sys.executable, "-m", "databricks_mlops.models.reference", "--check", str(target)],
+        [sys.executable, "-m", "databricks_mlops.cli.config_reference", "--check", str(target)],
         capture_output=True,
         text=True,
         check=False,
@@ -126,7 +126,7 @@ def test_cli_module_runs_as_documented(tmp_path: Path) -> None:
     assert "is up to date" in stale.stdout
     target.write_text("# an old reference\n", encoding="utf-8")
     stale = subprocess.run(
-        [sys.executable, "-m", "databricks_mlops.models.reference", "--check", str(target)],
+        [sys.executable, "-m", "databricks_mlops.cli.config_reference", "--check", str(target)],
         capture_output=True,
         text=True,
         check=False,

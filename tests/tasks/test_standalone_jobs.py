@@ -75,7 +75,8 @@ CONFIGS = {
 JOBS = {
     "model_training": """
         from databricks_mlops.tasks.training import evaluate_main, register_main, train_main
-        args = ["--config=configs/training.yml"]
+        # As the job passes it: evaluate and register find train's run by this id.
+        args = ["--config=configs/training.yml", "--job_run_id=standalone-run-1"]
         train_main(args)
         evaluate_main(args)
         register_main(args)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
@@ -122,6 +123,40 @@ def test_every_entry_point_of_the_bundle_is_a_declared_script(
         assert re.search(rf"^def {function}\(argv", source.read_text(), re.M), (
             f"{script} -> {target}"
         )
+
+
+@pytest.mark.parametrize("name", RENDERS)
+def test_stage_entry_points_delegate_to_the_framework_tasks(
+    rendered: dict[str, Path], name: str
+) -> None:
+    """The stage logic lives in databricks_mlops.tasks: each entry point is one call to the
+    framework's task under the project's script name (plus the user's own steps)."""
+    stages = rendered[name] / "src" / rendered[name].name.replace("-", "_") / "stages"
+    sources = {path.name: path.read_text() for path in stages.glob("*.py")}
+    assert {"data.py", "training.py", "deployment.py", "inference.py"} <= set(sources)
+    assert sum(text.count("\n") for text in sources.values()) <= 120
+    functions = [
+        node
+        for node in ast.walk(ast.parse("\n".join(sources.values())))
+        if isinstance(node, ast.FunctionDef)
+    ]
+    assert {"ingest", "validate", "train", "register", "promote", "score"} <= {
+        f.name for f in functions
+    }
+    for function in functions:
+        calls = [
+            node.func
+            for node in ast.walk(function)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name)
+        ]
+        names = [c.attr if isinstance(c, ast.Attribute) else c.id for c in calls]
+        assert len(names) == 1 and names[0].endswith("main"), (function.name, names)
+        (prog,) = [k.value for k in calls_of(function) if k.arg == "prog"]
+        assert isinstance(prog, ast.Constant) and prog.value.startswith(rendered[name].name)
+
+
+def calls_of(function: ast.FunctionDef) -> list[ast.keyword]:
+    return [k for node in ast.walk(function) if isinstance(node, ast.Call) for k in node.keywords]
 
 
 @pytest.mark.parametrize("name", RENDERS)

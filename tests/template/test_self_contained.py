@@ -175,7 +175,7 @@ def test_validate_without_great_expectations_says_what_to_declare(
     project = combos["vendor-serverless-spark"]
     script = (
         "import sys; sys.modules['great_expectations'] = None  # not installed\n"
-        "from churn_mlops.stages.data import require_engine\n"
+        "from databricks_mlops.tasks.validate import require_engine\n"
         "require_engine('spark', 'configs/data.yml')\n"
         "require_engine('great_expectations', 'configs/data.yml')\n"
     )

@@ -65,7 +65,7 @@ class DataPipeline:
         self.config = config
         self.runtime = runtime or get_runtime()
 
-    # -- the stages the seed's class diagram names --------------------------------------
+    # -- the stages the documented class diagram names ----------------------------
 
     def ingest(self) -> DataFrame:
         """Read the source; an empty one (no header, no rows) is an error naming it."""

@@ -6,7 +6,7 @@
   (``WorkspaceConfig.sdk_kwargs()``, or the SDK's default auth on a cluster).
 
 ``deploy_model(config)`` resolves the configured version in the MLflow registry (numbers,
-``latest``, ``@alias``, the seed's stage names), takes the smoke rows from the model's
+``latest``, ``@alias``, the documented stage names), takes the smoke rows from the model's
 logged input example when ``serving.rollout.smoke_test`` is on, and hands both to the
 backend, which rolls the version out blue/green and returns the :class:`Endpoint`.
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from databricks_mlops.deployment.endpoint import Endpoint
     from databricks_mlops.models.deployment import DeploymentConfig
-    from databricks_mlops.utils.auth import WorkspaceConfig
+    from databricks_mlops.models.workspace import WorkspaceConfig
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 A config names its version as a number (``"3"``), ``"latest"``, an alias (``"@champion"``),
 or a model URI (``models:/name/3``, ``models:/name@alias``, ``models:/name/latest``). The
-seed's stage URIs (``models:/name/Staging``) are read as aliases: the stages API is gone
+documented stage URIs (``models:/name/Staging``) are read as aliases: the stages API is gone
 from Unity Catalog, so ``Staging`` -> ``@challenger`` and ``Production`` -> ``@champion``.
 """
 

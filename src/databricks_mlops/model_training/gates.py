@@ -60,6 +60,19 @@ class GateVerdict:
         lines = [check.describe() for check in (failed or self.checks)]
         return "; ".join(lines + self.notes)
 
+    def raise_for_failures(self, run_id: str) -> None:
+        """Raise :class:`EvaluationGateError` naming each failed gate of ``run_id``."""
+        if self.passed:
+            return
+        from databricks_mlops.model_training.errors import EvaluationGateError
+
+        failures = [check.describe() for check in self.failures]
+        raise EvaluationGateError(
+            f"candidate run {run_id} failed its gates: {'; '.join(failures)}",
+            failures=failures,
+            run_id=run_id,
+        )
+
     def as_tags(self) -> dict[str, str]:
         """Run / model-version tags (values are strings; metrics as compact JSON)."""
         tags = {

@@ -1,6 +1,6 @@
 """Model registry through aliases only (the stages API is deprecated and absent in UC).
 
-The seed's stage names map to aliases: ``Staging`` -> ``challenger`` (a candidate that
+The documented stage names map to aliases: ``Staging`` -> ``challenger`` (a candidate that
 passed its gates), ``Production`` -> ``champion`` (what serving and batch scoring load).
 """
 

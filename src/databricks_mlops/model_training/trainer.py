@@ -4,7 +4,7 @@ Everything that can be wrong with the data, the estimator or its hyperparameters
 checked in :meth:`ModelTrainer.prepare`, before any MLflow run exists, so a bad config
 leaves no empty runs behind. Registration comes last and is all-or-nothing.
 
-Stage names of the seed API map to aliases (see :mod:`.registry`): ``Staging`` ->
+Stage names of the documented API map to aliases (see :mod:`.registry`): ``Staging`` ->
 ``challenger``, ``Production`` -> ``champion``.
 """
 
@@ -77,7 +77,7 @@ class ModelTrainer:
 
     Pipeline API: :meth:`train_from_frame` (train + log) -> :meth:`evaluate` (gates vs
     thresholds and the champion) -> :meth:`register` (version + alias ``challenger``),
-    or :meth:`run` for all three. Seed API: :meth:`train` / :meth:`register_model`.
+    or :meth:`run` for all three. Documented API: :meth:`train` / :meth:`register_model`.
     """
 
     def __init__(
@@ -347,7 +347,7 @@ class ModelTrainer:
         self.register(result)
         return result
 
-    # --- seed API -------------------------------------------------------------------
+    # --- documented API -------------------------------------------------------------------
 
     def train(
         self,
@@ -355,7 +355,7 @@ class ModelTrainer:
         validation_data: Any | None = None,
         model_instance: Any | None = None,
     ) -> tuple[Any, dict[str, float]]:
-        """Seed API: fit on ``train_data`` and measure on ``validation_data`` (or on the
+        """Documented API: fit on ``train_data`` and measure on ``validation_data`` (or on the
         test split of ``train_data`` by ``split_ratios`` when it is not given).
         Returns the fitted estimator and its metrics keyed by metric name."""
         if validation_data is None:
@@ -379,7 +379,7 @@ class ModelTrainer:
         return result.estimator, result.metrics_for("test")
 
     def register_model(self, model: Any, stage: str = "Staging") -> str:
-        """Seed API: register the model from the last :meth:`train` under the alias the
+        """Documented API: register the model from the last :meth:`train` under the alias the
         stage maps to (Staging -> challenger, Production -> champion). Returns
         ``models:/NAME/VERSION``."""
         from databricks_mlops.model_training.errors import RegistryError

@@ -110,7 +110,7 @@ class AlertConfig(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _shorthand_channels(cls, data: Any) -> Any:
-        # The seed's Python form: `email_recipients=[...]`, `slack_webhook="https://..."`.
+        # The documented Python form: `email_recipients=[...]`, `slack_webhook="https://..."`.
         if not isinstance(data, dict) or not ({"email_recipients", "slack_webhook"} & set(data)):
             return data
         data = dict(data)

@@ -1,4 +1,4 @@
-"""All stage configs under one import path (the seed's ``databricks_mlops.models.config``)."""
+"""All stage configs under one import path (the documented ``databricks_mlops.models.config``)."""
 
 from databricks_mlops.models.base import StrictModel
 from databricks_mlops.models.data import (

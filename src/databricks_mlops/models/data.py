@@ -106,7 +106,7 @@ class DataConfig(StrictModel):
     @field_validator("validation_rules", mode="before")
     @classmethod
     def _rules_from_strings(cls, rules: Any) -> Any:
-        # The seed writes bare expressions (`"column_count > 5"`): each is an ERROR rule.
+        # The documented YAML writes bare expressions (`"column_count > 5"`): each is an ERROR rule.
         if not isinstance(rules, list):
             return rules
         return [

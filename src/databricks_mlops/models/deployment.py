@@ -75,7 +75,7 @@ class ServingConfig(StrictModel):
         return self
 
 
-# Keys the seed's YAML reference writes at the top level of a deployment config; they all
+# Keys the documented YAML reference writes at the top level of a deployment config; they all
 # describe the endpoint, so they are read into `serving` (one meaning, two spellings).
 _SERVING_KEYS = {
     name

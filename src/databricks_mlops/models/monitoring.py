@@ -115,7 +115,7 @@ class MonitoringConfig(StrictModel):
     dashboard_name: str = ""
     reference_dataset: str | None = Field(None, description="Shorthand for the drift reference.")
     schedule: str | None = Field(None, description="Cron expression for the monitoring job.")
-    # --- Where one monitoring run reads and writes (beyond the seed's table) ---------
+    # --- Where one monitoring run reads and writes (beyond the documented table) ---------
     inference_table: str | None = Field(
         None,
         description=(

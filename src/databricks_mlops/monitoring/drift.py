@@ -58,7 +58,7 @@ Methods per kind
 
 Thresholds
 ----------
-``config.threshold`` is the one threshold (the seed's default 0.05):
+``config.threshold`` is the one threshold (the documented default 0.05):
 
 * ``ks_test`` and ``chi_squared`` give p-values: drifting when ``p_value < threshold``
   (``score`` is the statistic: KS D, or the chi-squared statistic).

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
     from pyspark.sql import DataFrame
 
+    from databricks_mlops.models.workspace import WorkspaceConfig
     from databricks_mlops.runtime import Runtime
-    from databricks_mlops.utils.auth import WorkspaceConfig
 
 __all__ = [
     "LOCAL_JOB_ID",
@@ -47,7 +47,7 @@ __all__ = [
 
 
 class ModelMonitor:
-    """The seed's monitoring API (see the module docstring)."""
+    """The documented monitoring API (see the module docstring)."""
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""The whole lifecycle in one call (the seed's Quick Start): ``MLOpsWorkflow(...).run()``."""
+"""The whole lifecycle in one call (the documented Quick Start): ``MLOpsWorkflow(...).run()``."""
 
 from databricks_mlops.pipelines.workflow import (
     MLOpsWorkflow,

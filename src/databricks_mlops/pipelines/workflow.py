@@ -1,8 +1,8 @@
 """``MLOpsWorkflow``: ingestion -> validation -> features -> training -> evaluation ->
 registration -> promotion -> deployment, in one process.
 
-Every stage is the function its job task calls (``databricks_mlops.tasks.*.run_*``), so the
-workflow and the jobs cannot drift apart. Where it runs is the runtime's decision (local
+Every stage is the library call its job task makes (``lifecycle.data``, ``feature_engineering``,
+``model_training``, ``deployment``), so the workflow and the jobs cannot drift apart. Where it runs is the runtime's decision (local
 Spark + Delta + sqlite MLflow here, the cluster on Databricks); where the model is served
 is the deployer's (the workspace config: no host means the local scoring server).
 """
@@ -20,11 +20,13 @@ from databricks_mlops.errors import MLOpsError
 
 if TYPE_CHECKING:
     from databricks_mlops.deployment import Endpoint
+    from databricks_mlops.model_training import GateVerdict, ModelTrainer
     from databricks_mlops.models.data import DataConfig
     from databricks_mlops.models.deployment import DeploymentConfig
     from databricks_mlops.models.features import FeatureConfig
     from databricks_mlops.models.training import TrainingConfig
-    from databricks_mlops.utils.auth import WorkspaceConfig
+    from databricks_mlops.models.workspace import WorkspaceConfig
+    from databricks_mlops.validation.run import ValidationRun
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -90,11 +92,11 @@ class MLOpsWorkflow:
         self.refit_features = refit_features
 
     def run(self) -> WorkflowResult:
+        from databricks_mlops.feature_engineering.build import build_feature_table
+        from databricks_mlops.lifecycle.data import ingest_batch, validate_batch
         from databricks_mlops.model_training import ModelTrainer
-        from databricks_mlops.tasks.build_features import run_build_features
-        from databricks_mlops.tasks.ingest import run_ingest
-        from databricks_mlops.tasks.training import run_evaluate, run_register, run_train
-        from databricks_mlops.tasks.validate import run_validate
+        from databricks_mlops.model_training.table_training import train_on_tables
+        from databricks_mlops.runtime import get_runtime
 
         result = WorkflowResult(model_name=self.training_config.registry_model_name)
         stage = _StageRunner(result)
@@ -102,12 +104,12 @@ class MLOpsWorkflow:
         # Ingestion stages the batch; validation publishes it only if no ERROR rule fails,
         # so a failed validation leaves the destination (and what the later stages read)
         # as it was.
-        ingested = stage("ingestion", lambda: run_ingest(self.data_config))
+        ingested = stage("ingestion", lambda: ingest_batch(self.data_config))
         stage.note(
             f"{ingested.rows_written} rows -> {ingested.destination}"
             + (f" (staged for {ingested.staged_for})" if ingested.staged_for else "")
         )
-        validated = stage("validation", lambda: run_validate(self.data_config))
+        validated = stage("validation", lambda: _raising(validate_batch(self.data_config)))
         published = (
             f"; published {self.data_config.destination_path} version {validated.published_version}"
             if validated.published_version is not None
@@ -116,18 +118,20 @@ class MLOpsWorkflow:
         stage.note(f"{len(validated.result.rule_results)} rules, all ERROR rules passed{published}")
         built = stage(
             "features",
-            lambda: run_build_features(self.feature_config, refit=self.refit_features),
+            lambda: build_feature_table(
+                get_runtime(), self.feature_config, refit=self.refit_features
+            ),
         )
         stage.note(f"{built.write.name} version {built.write.version}")
 
         trainer = ModelTrainer(self.training_config)
-        run = stage("training", lambda: run_train(trainer))
+        run = stage("training", lambda: train_on_tables(trainer))
         result.run_id = run.run_id
         result.metrics = run.metrics_for("test")
         stage.note(f"run {run.run_id}")
-        verdict = stage("evaluation", lambda: run_evaluate(trainer, run.run_id))
+        verdict = stage("evaluation", lambda: _gated(trainer, run.run_id))
         stage.note("gates passed" if verdict.passed else "gates failed (dry run)")
-        version = stage("registration", lambda: run_register(trainer, run.run_id))
+        version = stage("registration", lambda: trainer.register(run.run_id))
         result.version = str(version.version)
         result.model_id = _logged_model_id(version)
         stage.note(f"{result.model_name} version {result.version} @challenger")
@@ -137,14 +141,17 @@ class MLOpsWorkflow:
             stage.skip("promotion", "no deployment config")
             stage.skip("deployment", "no deployment config")
             return result
-        from databricks_mlops.tasks.deployment import run_deploy, run_promote
+        from databricks_mlops.deployment import ModelDeployer
+        from databricks_mlops.deployment.promotion import promote_challenger
 
-        promoted = stage("promotion", lambda: run_promote(deployment))
+        promoted = stage("promotion", lambda: promote_challenger(deployment.model_name))
         stage.note(f"version {promoted.champion_version} @champion")
         if deployment.deployment_type == "batch":
             stage.skip("deployment", "deployment_type batch: scored by the batch_inference job")
             return result
-        endpoint: Endpoint = stage("deployment", lambda: run_deploy(deployment, self.workspace))
+        endpoint: Endpoint = stage(
+            "deployment", lambda: ModelDeployer(self.workspace).deploy_model(deployment)
+        )
         result.endpoint = endpoint
         stage.note(f"{endpoint.name} at {endpoint.url} ({endpoint.state})")
         return result
@@ -191,3 +198,16 @@ class _StageRunner:
         self.result.stages.append(
             StageResult(name=name, status=status, seconds=seconds, detail=detail)
         )
+
+
+def _raising(outcome: ValidationRun) -> ValidationRun:
+    outcome.raise_for_errors()
+    return outcome
+
+
+def _gated(trainer: ModelTrainer, run_id: str) -> GateVerdict:
+    """The gates, raising in ``block`` mode; ``dry_run`` only records the verdict."""
+    verdict = trainer.evaluate(run_id)
+    if trainer.config.gate_mode == "block":
+        verdict.raise_for_failures(run_id)
+    return verdict

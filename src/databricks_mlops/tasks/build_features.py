@@ -25,12 +25,12 @@ def run_build_features(config: FeatureConfig, *, refit: bool = False) -> Feature
     return built
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None, *, prog: str = "mlops-build-features") -> None:
     def body() -> None:
         from databricks_mlops.models.features import FeatureConfig
 
-        args = parse_task_arguments("mlops-build-features", argv)
-        refit = args.variables.pop("refit", "false").strip().lower() in ("true", "1", "yes")
+        args = parse_task_arguments(prog, argv, options=("refit",))
+        refit = args.options["refit"].strip().lower() in ("true", "1", "yes")
         built = run_build_features(
             FeatureConfig.from_yaml(args.config, args.variables), refit=refit
         )

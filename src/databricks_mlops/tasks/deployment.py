@@ -12,8 +12,8 @@ if TYPE_CHECKING:
     from databricks_mlops.deployment import Endpoint
     from databricks_mlops.deployment.promotion import Promotion
     from databricks_mlops.models.deployment import DeploymentConfig
+    from databricks_mlops.models.workspace import WorkspaceConfig
     from databricks_mlops.serving_client import PredictionResponse
-    from databricks_mlops.utils.auth import WorkspaceConfig
 
 
 def run_promote(config: DeploymentConfig) -> Promotion:
@@ -26,11 +26,11 @@ def run_promote(config: DeploymentConfig) -> Promotion:
     return promoted
 
 
-def promote_main(argv: Sequence[str] | None = None) -> None:
+def promote_main(argv: Sequence[str] | None = None, *, prog: str = "mlops-promote") -> None:
     def body() -> None:
         from databricks_mlops.models.deployment import DeploymentConfig
 
-        args = parse_task_arguments("mlops-promote", argv)
+        args = parse_task_arguments(prog, argv)
         config = DeploymentConfig.from_yaml(args.config, args.variables)
         promoted = run_promote(config)
         if promoted.changed:
@@ -58,13 +58,13 @@ def _version_text(endpoint: Endpoint) -> str:
     return main.version if main is not None else ""
 
 
-def deploy_main(argv: Sequence[str] | None = None) -> None:
+def deploy_main(argv: Sequence[str] | None = None, *, prog: str = "mlops-deploy") -> None:
     """``mlops-deploy``: put the configured version (``@champion``) behind the endpoint."""
 
     def body() -> None:
         from databricks_mlops.models.deployment import DeploymentConfig
 
-        args = parse_task_arguments("mlops-deploy", argv)
+        args = parse_task_arguments(prog, argv)
         config = DeploymentConfig.from_yaml(args.config, args.variables)
         endpoint = run_deploy(config)
         print(
@@ -123,13 +123,13 @@ def run_smoke_test(config: DeploymentConfig) -> PredictionResponse:
     return response
 
 
-def smoke_test_main(argv: Sequence[str] | None = None) -> None:
+def smoke_test_main(argv: Sequence[str] | None = None, *, prog: str = "mlops-smoke-test") -> None:
     """``mlops-smoke-test``: the last task of model_deployment."""
 
     def body() -> None:
         from databricks_mlops.models.deployment import DeploymentConfig
 
-        args = parse_task_arguments("mlops-smoke-test", argv)
+        args = parse_task_arguments(prog, argv)
         config = DeploymentConfig.from_yaml(args.config, args.variables)
         response = run_smoke_test(config)
         columns = ", ".join(
@@ -144,7 +144,7 @@ def smoke_test_main(argv: Sequence[str] | None = None) -> None:
     run_task(body)
 
 
-def score_main(argv: Sequence[str] | None = None) -> None:
+def score_main(argv: Sequence[str] | None = None, *, prog: str = "mlops-score") -> None:
     """``mlops-score``: the batch_inference job."""
 
     def body() -> None:
@@ -152,7 +152,7 @@ def score_main(argv: Sequence[str] | None = None) -> None:
         from databricks_mlops.models.deployment import BatchInferenceConfig
         from databricks_mlops.runtime import get_runtime
 
-        args = parse_task_arguments("mlops-score", argv)
+        args = parse_task_arguments(prog, argv)
         config = BatchInferenceConfig.from_yaml(args.config, args.variables)
         scoring = score_table(get_runtime(), config)
         print(

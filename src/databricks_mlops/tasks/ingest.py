@@ -11,8 +11,6 @@ all the same, as ``DataPipeline.run`` does).
 
 from __future__ import annotations
 
-import dataclasses
-import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -23,32 +21,11 @@ if TYPE_CHECKING:
     from databricks_mlops.models.data import DataConfig
 
 
-def has_validation(config: DataConfig) -> bool:
-    """Whether the batch must pass ``validate`` before it is published."""
-    return bool(config.validation_rules or config.validation.expectations)
-
-
 def run_ingest(config: DataConfig) -> IngestionResult:
-    """The stage itself (also called by ``MLOpsWorkflow``): stage the batch for
-    ``run_validate`` (or, with no rules to pass, write the destination)."""
-    from databricks_mlops.core.pipeline import DataPipeline
-    from databricks_mlops.expressions import schema_from_spark
-    from databricks_mlops.validation.rules import prepare_rules
+    """The ingest stage (``lifecycle.data.ingest_batch``)."""
+    from databricks_mlops.lifecycle.data import ingest_batch
 
-    started = time.perf_counter()
-    pipeline = DataPipeline(config)
-    df = pipeline.prepare()
-    gated = has_validation(config)
-    if gated:
-        # A rule that cannot run is found now, before anything is written.
-        prepare_rules(config.validation_rules, schema_from_spark(df.schema))
-    result = pipeline.stage(df)
-    if not gated:
-        # Published through the staging table all the same, so that no older batch is
-        # left pending there for a later validate task to publish over this one.
-        result = pipeline.publish_staged(result)
-    result = dataclasses.replace(result, duration_seconds=time.perf_counter() - started)
-    return result
+    return ingest_batch(config)
 
 
 def describe(result: IngestionResult) -> str:
@@ -64,11 +41,11 @@ def describe(result: IngestionResult) -> str:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None, *, prog: str = "mlops-ingest") -> None:
     def body() -> None:
         from databricks_mlops.models.data import DataConfig
 
-        args = parse_task_arguments("mlops-ingest", argv)
+        args = parse_task_arguments(prog, argv)
         print(describe(run_ingest(DataConfig.from_yaml(args.config, args.variables))))
 
     run_task(body)

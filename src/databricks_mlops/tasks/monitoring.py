@@ -104,14 +104,14 @@ def print_summary(result: MonitoringRunResult) -> None:
         )
 
 
-def monitor_main(argv: Sequence[str] | None = None) -> None:
+def monitor_main(argv: Sequence[str] | None = None, *, prog: str = "mlops-monitor") -> None:
     def body() -> None:
         from databricks_mlops.errors import ConfigError
         from databricks_mlops.models.monitoring import MonitoringConfig
 
-        args = parse_task_arguments("mlops-monitor", argv)
-        window_end = _window_end(args.variables.pop("window_end", ""))
-        state_table = args.variables.pop("run_state_table", "")
+        args = parse_task_arguments(prog, argv, options=("window_end", "run_state_table"))
+        window_end = _window_end(args.options["window_end"])
+        state_table = args.options["run_state_table"]
         if args.job_run_id and not state_table:
             raise ConfigError(
                 "--job_run_id is given but --run_state_table is not: pass the table the "

@@ -9,7 +9,6 @@ rules hold their failing rows back in ``<table>_quarantine``. With no batch wait
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -21,25 +20,12 @@ if TYPE_CHECKING:
 
 
 def run_validate(config: DataConfig, *, run_id: str | None = None) -> ValidationRun:
-    """The stage itself (also called by ``MLOpsWorkflow``): validate, publish, record, and
-    raise :class:`ValidationFailedError` naming the ERROR rules that failed."""
-    from databricks_mlops.core.pipeline import DataPipeline
-    from databricks_mlops.runtime import get_runtime
+    """The validate stage (``lifecycle.data.validate_batch``), reported, then
+    :class:`ValidationFailedError` naming the ERROR rules that failed."""
+    from databricks_mlops.lifecycle.data import validate_batch
     from databricks_mlops.validation.report import print_result
-    from databricks_mlops.validation.run import StagedInput, run_validation
 
-    runtime = get_runtime()
-    pipeline = DataPipeline(config, runtime)
-    batch = pipeline.pending_batch()
-    staged = None
-    if batch is not None:
-        staged = StagedInput(
-            batch.location,
-            batch.version,
-            lambda passing: pipeline.publish(passing, batch).table_version,
-            destination_version=batch.destination_version,
-        )
-    outcome = run_validation(runtime, config, run_id=run_id or uuid.uuid4().hex[:12], staged=staged)
+    outcome = validate_batch(config, run_id=run_id)
     print_result(
         outcome.result,
         title=f"validation of {outcome.validated} version {outcome.validated_version}",
@@ -53,12 +39,32 @@ def run_validate(config: DataConfig, *, run_id: str | None = None) -> Validation
     return outcome
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def require_engine(engine: str, config_path: object) -> None:
+    """Fail before any Spark work when the chosen engine is not installed in this task.
+
+    A task installs exactly the project's wheel and what it requires: Great Expectations is
+    there only if the project depends on ``databricks-mlops[gx]``.
+    """
+    from importlib.util import find_spec
+
+    from databricks_mlops.errors import ConfigError
+
+    if engine == "great_expectations" and find_spec("great_expectations") is None:
+        raise ConfigError(
+            f"{config_path}: validation.engine is great_expectations, but great_expectations "
+            "is not installed in this task's environment: depend on databricks-mlops[gx] "
+            "in pyproject.toml (same version), then `uv sync` and redeploy (README: "
+            "Validation engine), or set engine: spark"
+        )
+
+
+def main(argv: Sequence[str] | None = None, *, prog: str = "mlops-validate") -> None:
     def body() -> None:
         from databricks_mlops.models.data import DataConfig
 
-        args = parse_task_arguments("mlops-validate", argv)
+        args = parse_task_arguments(prog, argv, options=("run_id",))
         config = DataConfig.from_yaml(args.config, args.variables)
-        run_validate(config, run_id=args.variables.get("run_id") or args.job_run_id)
+        require_engine(config.validation.engine, args.config)
+        run_validate(config, run_id=args.options["run_id"] or args.job_run_id)
 
     run_task(body)

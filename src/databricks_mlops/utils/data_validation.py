@@ -1,4 +1,4 @@
-"""The seed's import path for the validator."""
+"""The documented import path for the validator."""
 
 from databricks_mlops.validation.results import RuleResult, ValidationResult
 from databricks_mlops.validation.validator import DataValidator

@@ -1,4 +1,4 @@
-"""``setup_logger`` (seed API): one consistent format for framework and task logs; and
+"""``setup_logger`` (documented API): one consistent format for framework and task logs; and
 secret redaction for every log record of the process.
 
 Redaction: ``register_secrets`` takes the values that must never be logged (a webhook

@@ -1,4 +1,4 @@
-"""``DataValidator``: the seed's entry point, for Spark and pandas DataFrames alike."""
+"""``DataValidator``: the documented entry point, for Spark and pandas DataFrames alike."""
 
 from __future__ import annotations
 

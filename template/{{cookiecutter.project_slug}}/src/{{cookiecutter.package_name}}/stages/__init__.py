@@ -1,5 +1,2 @@
-"""Entry points of the bundle's ``python_wheel_task``s, declared in ``[project.scripts]``.
-
-Databricks calls each one with the task's ``named_parameters`` as ``--name=value``
-arguments; ``databricks-mlops run JOB`` calls them the same way on your machine.
-"""
+"""Entry points of the bundle's ``python_wheel_task``s (``[project.scripts]``): Databricks, and
+``databricks-mlops run JOB`` locally, call each with the task's named parameters as ``--name=value``."""

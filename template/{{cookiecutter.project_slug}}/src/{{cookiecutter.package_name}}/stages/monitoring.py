@@ -1,21 +1,15 @@
-"""The model_monitoring job: ``check_drift`` (configs/monitoring.yml) records whether the
-data drifted in the run-state table, keyed by the job run id; the ``drift_state`` notebook
-(notebooks/drift_gate.py) turns that into the task value ``drift_detected`` (Databricks
-drops task values set from a python_wheel_task), and the job's condition task retrains
-when it is true."""
+"""The model_monitoring job: ``check_drift`` (configs/monitoring.yml) records drift_detected for
+the job run in the run-state table; the ``drift_state`` notebook turns it into the task value
+the retraining condition reads (task values set here would never reach it on Databricks)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from databricks_mlops.tasks.monitoring import monitor_main
+
 
 def check_drift(argv: Sequence[str] | None = None) -> None:
-    """``{{ cookiecutter.project_slug }}-monitor``: drift and performance of the inference log against
-    the reference, written to the metrics table, alerts sent, ``drift_detected`` recorded for
-    this job run (``--job_run_id``) in ``--run_state_table``.
-
-    The checks are databricks-mlops' monitor task; add project-specific checks here.
-    """
-    from databricks_mlops.tasks.monitoring import monitor_main
-
-    monitor_main(argv)
+    """``{{ cookiecutter.project_slug }}-monitor``: drift and performance against the reference, the
+    metrics table, alerts; add project-specific checks here."""
+    monitor_main(argv, prog="{{ cookiecutter.project_slug }}-monitor")

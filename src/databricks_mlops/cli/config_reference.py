@@ -1,6 +1,6 @@
 """The configuration reference, generated from the pydantic models themselves.
 
-``python -m databricks_mlops.models.reference docs/reference/configuration.md`` rewrites
+``python -m databricks_mlops.cli.config_reference docs/reference/configuration.md`` rewrites
 the committed reference; ``--check`` exits 1 with a diff summary when it is stale, so a
 changed field (name, alias, type, default, description) cannot ship undocumented.
 
@@ -32,7 +32,7 @@ from pydantic.fields import FieldInfo
 from databricks_mlops.errors import MLOpsError
 
 DEFAULT_OUTPUT = Path("docs/reference/configuration.md")
-REGENERATE = "python -m databricks_mlops.models.reference docs/reference/configuration.md"
+REGENERATE = "python -m databricks_mlops.cli.config_reference docs/reference/configuration.md"
 
 
 class ReferenceDocError(MLOpsError):
@@ -52,10 +52,7 @@ def default_sections() -> list[Section]:
     """The stage configs (``CONFIG_KINDS``), the serving client and the workspace."""
     from databricks_mlops.models.config import CONFIG_KINDS
     from databricks_mlops.models.serving import ClientConfig
-
-    # WorkspaceConfig lives at the seed's import path (utils.auth), outside this package;
-    # importing it here, lazily, keeps models free of import cycles.
-    from databricks_mlops.utils.auth import WorkspaceConfig
+    from databricks_mlops.models.workspace import WorkspaceConfig
 
     titles = {
         "data": (
@@ -423,7 +420,7 @@ def stale_summary(committed: str, generated: str, path: str, limit: int = 40) ->
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m databricks_mlops.models.reference",
+        prog="python -m databricks_mlops.cli.config_reference",
         description="Write (or --check) the Markdown configuration reference.",
         allow_abbrev=False,
     )
