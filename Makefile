@@ -61,7 +61,7 @@ sdk-floor: setup
 # Serverless semantics locally: a subset on a local Spark Connect session (no _jdf,
 # sparkContext, RDDs): the Delta round trip and the drift pass. Not part of `make test`.
 CONNECT_TESTS = tests/runtime/test_spark_connect.py tests/monitoring/test_drift_spark.py \
-	tests/monitoring/test_drift.py tests/core/test_pipeline.py::test_bad_sql_predicate_names_the_step
+	tests/monitoring/test_drift.py tests/ingestion/test_pipeline.py::test_bad_sql_predicate_names_the_step
 .PHONY: test-connect
 test-connect: setup
 	MLOPS_SPARK_CONNECT=1 $(RUN) pytest -q -p no:cacheprovider $(CONNECT_TESTS) \

@@ -14,6 +14,8 @@ import pytest
         ("databricks_mlops.model_serving", "databricks_mlops.serving_client"),
         ("databricks_mlops.model_serving.client", "databricks_mlops.serving_client.client"),
         ("databricks_mlops.model_serving.errors", "databricks_mlops.serving_client.errors"),
+        ("databricks_mlops.core.pipeline", "databricks_mlops.ingestion.pipeline"),
+        ("databricks_mlops.core.transform_steps", "databricks_mlops.ingestion.transform_steps"),
     ],
 )
 def test_the_old_path_imports_the_new_module_itself(old: str, new: str) -> None:
@@ -40,3 +42,14 @@ def test_classes_are_one_whichever_path_imported_them() -> None:
 def test_a_missing_submodule_under_the_old_path_is_still_an_import_error() -> None:
     with pytest.raises(ModuleNotFoundError, match=r"databricks_mlops\.serving_client\.nothing"):
         importlib.import_module("databricks_mlops.model_serving.nothing")
+
+
+def test_the_documented_data_pipeline_and_workspace_config_paths() -> None:
+    from databricks_mlops.core.pipeline import DataPipeline as Old
+
+    from databricks_mlops.ingestion.pipeline import DataPipeline as New
+    from databricks_mlops.models.workspace import WorkspaceConfig as Defined
+    from databricks_mlops.utils.auth import WorkspaceConfig as Documented
+
+    assert Old is New
+    assert Documented is Defined

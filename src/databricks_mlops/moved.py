@@ -1,9 +1,9 @@
 """Old import paths of moved packages keep working, as the same module objects.
 
-``databricks_mlops.serving_client`` became ``databricks_mlops.serving_client`` (and so on,
+``databricks_mlops.model_serving`` became ``databricks_mlops.serving_client`` (and so on,
 see CHANGELOG.md); the documented API, its examples and users' code import the old paths.
 Each old package is a small ``__init__`` that re-exports the new one and calls
-:func:`keep_old_path`, so ``import databricks_mlops.serving_client.client`` returns the
+:func:`keep_old_path`, so ``import databricks_mlops.model_serving.client`` returns the
 module ``databricks_mlops.serving_client.client`` itself: one module, one set of classes
 (``isinstance`` and pickles by reference agree whichever path imported them).
 """

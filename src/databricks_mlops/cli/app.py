@@ -197,7 +197,7 @@ def _show_table(name: str, limit: int) -> None:
     if not runtime.delta_exists(name):
         raise MLOpsError(f"table {name!r} does not exist (locally: no Delta files for it)")
     df = runtime.read_delta(name)
-    version = runtime.delta_table(name).history(1).collect()[0]["version"]
+    version = runtime.delta_history(name, 1).collect()[0]["version"]
     rows = df.count()
     sample = df.limit(limit).collect()
     # One line per column (tables here are wide): name, type, the first rows' values.

@@ -106,7 +106,7 @@ def score_table(
         _merge_log(
             runtime, log, [*config.key_columns, *event, "model_version"], config.output_table
         )
-    history = runtime.delta_table(config.output_table).history(1).collect()[0]
+    history = runtime.delta_history(config.output_table, 1).collect()[0]
     metrics = history["operationMetrics"] or {}
     if history["operation"] == "MERGE":  # numOutputRows also counts rows merely copied
         rows = int(metrics.get("numTargetRowsInserted", 0)) + int(

@@ -83,7 +83,7 @@ def write_feature_table(
     else:
         _repair_metadata(runtime, config, table_name)
         _merge(runtime, df, keys, table_name)
-    history = runtime.delta_table(table_name).history(1).collect()[0]
+    history = runtime.delta_history(table_name, 1).collect()[0]
     metrics = history["operationMetrics"] or {}
     inserted = int(metrics.get("numTargetRowsInserted", metrics.get("numOutputRows", 0)))
     return FeatureTableWrite(

@@ -88,7 +88,7 @@ def stamped_commits(runtime: Runtime, digest: str) -> AbstractContextManager[Non
 
 def load_state(runtime: Runtime, table_name: str, version: int | None = None) -> FittedFeatureState:
     """The state the table (at ``version``, default latest) was written with."""
-    history = runtime.delta_table(table_name).history()
+    history = runtime.delta_history(table_name)
     if version is not None:
         history = history.where(F.col("version") <= version)
     stamped = (

@@ -10,7 +10,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from databricks_mlops.core.pipeline import IngestionResult
+    from databricks_mlops.ingestion.pipeline import IngestionResult
     from databricks_mlops.models.data import DataConfig
     from databricks_mlops.validation.run import ValidationRun
 
@@ -23,8 +23,8 @@ def has_validation(config: DataConfig) -> bool:
 def ingest_batch(config: DataConfig) -> IngestionResult:
     """Stage the batch for :func:`validate_batch` (or, with no rules to pass, write the
     destination)."""
-    from databricks_mlops.core.pipeline import DataPipeline
     from databricks_mlops.expressions import schema_from_spark
+    from databricks_mlops.ingestion.pipeline import DataPipeline
     from databricks_mlops.validation.rules import prepare_rules
 
     started = time.perf_counter()
@@ -47,7 +47,7 @@ def validate_batch(config: DataConfig, *, run_id: str | None = None) -> Validati
     """Validate the batch ``ingest_batch`` staged (or, with none waiting, the destination in
     place), publish it when no ERROR rule failed, and record the run. Does not raise on
     failed rules: ``ValidationRun.raise_for_errors()`` does."""
-    from databricks_mlops.core.pipeline import DataPipeline
+    from databricks_mlops.ingestion.pipeline import DataPipeline
     from databricks_mlops.runtime import get_runtime
     from databricks_mlops.validation.run import StagedInput, run_validation
 

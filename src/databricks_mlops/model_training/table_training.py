@@ -25,7 +25,7 @@ def train_on_tables(
     runtime = get_runtime()
     state, version = None, None
     if config.feature_table:
-        history = runtime.delta_table(config.feature_table).history(1).collect()
+        history = runtime.delta_history(config.feature_table, 1).collect()
         version = int(history[0]["version"])
         state = load_state(runtime, config.feature_table, version=version)
     if config.source_table is not None:

@@ -121,7 +121,7 @@ def write_metrics(runtime: Runtime, table: str, rows: list[MetricRow]) -> int:
             writer = writer.mode("overwrite")
         with delta_conflicts_as_errors(table, "monitoring metrics write"):
             runtime.write_delta(writer, table)
-        return int(runtime.delta_table(table).history(1).collect()[0]["version"])
+        return int(runtime.delta_history(table, 1).collect()[0]["version"])
     except MLOpsError:
         raise
     except Exception as exc:  # Spark / Delta errors have no common base worth naming

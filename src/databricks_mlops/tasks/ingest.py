@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from databricks_mlops.tasks.arguments import parse_task_arguments, run_task
 
 if TYPE_CHECKING:
-    from databricks_mlops.core.pipeline import IngestionResult
+    from databricks_mlops.ingestion.pipeline import IngestionResult
     from databricks_mlops.models.data import DataConfig
 
 

@@ -91,7 +91,7 @@ def run_validation(
     version = (
         staged.version
         if staged is not None
-        else int(runtime.delta_table(target).history(1).collect()[0]["version"])
+        else int(runtime.delta_history(target, 1).collect()[0]["version"])
     )
     # Pinned to the version recorded below, whatever is committed meanwhile.
     df = runtime.read_delta(source, version=version)

@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Literal
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from databricks_mlops.core.checks import check_column_names, require_data
-from databricks_mlops.core.staging import StagedBatch, batch_marker, batch_of, staging_location
-from databricks_mlops.core.transform_steps import apply_steps
 from databricks_mlops.errors import IngestionError, MLOpsError
+from databricks_mlops.ingestion.checks import check_column_names, require_data
+from databricks_mlops.ingestion.staging import StagedBatch, batch_marker, batch_of, staging_location
+from databricks_mlops.ingestion.transform_steps import apply_steps
 from databricks_mlops.models.data import DataConfig
 from databricks_mlops.runtime import Runtime, get_runtime, looks_like_table_name
 from databricks_mlops.runtime.delta_commits import stamped_commits
@@ -161,13 +161,13 @@ class DataPipeline:
         destination = self.config.destination_path
         if not self.runtime.delta_exists(staging):
             return None
-        last = self.runtime.delta_table(staging).history(1).collect()[0]
+        last = self.runtime.delta_history(staging, 1).collect()[0]
         batch_id = batch_of(last["userMetadata"])
         if batch_id is None:
             return None
         destination_version: int | None = None
         if self.runtime.delta_exists(destination):
-            history = self.runtime.delta_table(destination).history()
+            history = self.runtime.delta_history(destination)
             if history.where(F.col("userMetadata") == batch_marker(batch_id)).limit(1).count():
                 return None
             destination_version = int(history.agg(F.max("version")).collect()[0][0])
@@ -251,7 +251,7 @@ class DataPipeline:
             ) from exc
 
     def _result(self, target: str, duration: float) -> IngestionResult:
-        recent = self.runtime.delta_table(target).history(3).collect()
+        recent = self.runtime.delta_history(target, 3).collect()
         # OPTIMIZE (z_order_by) commits after the write; the row counts are the write's.
         last = next((row for row in recent if row["operation"] != "OPTIMIZE"), recent[0])
         metrics = {k: str(v) for k, v in (last["operationMetrics"] or {}).items()}

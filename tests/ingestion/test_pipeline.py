@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pyspark.sql import SparkSession
 
-from databricks_mlops.core.pipeline import DataPipeline
 from databricks_mlops.datasets import generate_churn, write_dataset
 from databricks_mlops.errors import IngestionError, InvalidColumnNamesError
+from databricks_mlops.ingestion.pipeline import DataPipeline
 from databricks_mlops.models.data import DataConfig
 from databricks_mlops.runtime import Runtime
 
@@ -205,7 +205,7 @@ def test_staged_batch_waits_until_published(
 
 
 def test_staging_sits_next_to_a_path_destination() -> None:
-    from databricks_mlops.core.staging import staging_location
+    from databricks_mlops.ingestion.staging import staging_location
 
     assert staging_location("dbfs:/bronze/customers/") == "dbfs:/bronze/customers_staging"
     assert staging_location("main.s.customers") == "main.s.customers_staging"

@@ -1,0 +1,1 @@
+"""Ingestion on Spark: source -> transformation steps -> a staged batch -> the Delta table."""
