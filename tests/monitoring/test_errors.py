@@ -14,7 +14,7 @@ from databricks_mlops.monitoring.performance import classification_metrics
 
 # (module that raises it, name): the import paths that existed before the errors module.
 OLD_PATHS = [
-    ("databricks_mlops.monitoring.run", "MonitoringInputError"),
+    ("databricks_mlops.monitoring.monitoring_run", "MonitoringInputError"),
     ("databricks_mlops.monitoring.monitor", "MonitoringSetupError"),
     ("databricks_mlops.monitoring.monitoring_types", "MonitoringSetupError"),
     ("databricks_mlops.monitoring.drift", "DriftError"),
@@ -33,7 +33,7 @@ def test_each_monitoring_error_is_a_monitoring_error(module: str, name: str) -> 
 
 
 def test_the_run_failure_and_the_base_keep_their_old_import_path() -> None:
-    from databricks_mlops.monitoring.run import MonitoringError as from_run
+    from databricks_mlops.monitoring.monitoring_run import MonitoringError as from_run
 
     assert from_run is MonitoringError
     # Before, the run's own failure *was* MonitoringError, a sibling of the others.

@@ -7,8 +7,8 @@ import re
 from datetime import datetime
 
 from databricks_mlops.monitoring.drift import DriftResult, FeatureDistribution, FeatureDrift
+from databricks_mlops.monitoring.html_report import ReportContext, render_report
 from databricks_mlops.monitoring.performance import MetricCheck, PerformanceResult
-from databricks_mlops.monitoring.report import ReportContext, render_report
 
 
 def drift_result() -> DriftResult:

@@ -19,7 +19,7 @@ from databricks_mlops.models.validation import Severity
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.validation import rules as validation_rules
 from databricks_mlops.validation.results import RuleResult, ValidationResult
-from databricks_mlops.validation.run import ValidationRun, run_validation
+from databricks_mlops.validation.validation_run import ValidationRun, run_validation
 
 RULES = (
     "  - {name: plausible_age, condition: 'age <= 120', severity: error, quarantine: true}\n"

@@ -32,7 +32,7 @@ from databricks_mlops.deployment.model_environment import (
     require_env_manager,
 )
 from databricks_mlops.expressions.sql_backend import sql_identifier
-from databricks_mlops.model_training.registry import version_by_alias
+from databricks_mlops.model_training.model_registry import version_by_alias
 from databricks_mlops.models.deployment import BatchInferenceConfig
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from databricks_mlops.deployment.errors import DeploymentError
-from databricks_mlops.model_training.registry import CHALLENGER, CHAMPION, version_by_alias
+from databricks_mlops.model_training.model_registry import CHALLENGER, CHAMPION, version_by_alias
 
 PREVIOUS_CHAMPION_TAG = "mlops.previous_champion"
 ROLLED_BACK_TAG = "mlops.rolled_back_to"

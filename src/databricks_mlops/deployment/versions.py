@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from databricks_mlops.deployment.errors import ModelVersionNotFoundError
 from databricks_mlops.model_training.errors import RegistryError
-from databricks_mlops.model_training.registry import alias_for_stage
+from databricks_mlops.model_training.model_registry import alias_for_stage
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient

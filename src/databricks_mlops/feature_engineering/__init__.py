@@ -41,14 +41,6 @@ Semantics, identical on both backends:
 """
 
 from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
-from databricks_mlops.feature_engineering.registry import (
-    ENTRY_POINT_GROUP,
-    UserTransform,
-    get_transform,
-    register_transform,
-    registered_names,
-    unregister_transform,
-)
 from databricks_mlops.feature_engineering.state import (
     FORMAT_VERSION,
     FittedFeatureState,
@@ -57,6 +49,14 @@ from databricks_mlops.feature_engineering.state import (
 from databricks_mlops.feature_engineering.transformer import (
     DEFAULT_MEDIAN_ACCURACY,
     FeatureTransformer,
+)
+from databricks_mlops.feature_engineering.user_transforms import (
+    ENTRY_POINT_GROUP,
+    UserTransform,
+    get_transform,
+    register_transform,
+    registered_names,
+    unregister_transform,
 )
 
 __all__ = [

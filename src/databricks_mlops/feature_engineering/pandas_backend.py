@@ -15,12 +15,12 @@ from pandas.api import types as ptypes
 from databricks_mlops.expressions import evaluate_pandas, schema_from_pandas
 from databricks_mlops.feature_engineering.derived import compile_derived
 from databricks_mlops.feature_engineering.plan import PlannedTransform, bin_labels, plan_transforms
-from databricks_mlops.feature_engineering.registry import get_transform
 from databricks_mlops.feature_engineering.state import (
     ColumnKind,
     FittedFeatureState,
     TransformState,
 )
+from databricks_mlops.feature_engineering.user_transforms import get_transform
 from databricks_mlops.models.features import (
     Binning,
     BooleanEncode,

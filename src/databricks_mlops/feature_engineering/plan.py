@@ -16,8 +16,8 @@ from typing import Any
 
 from databricks_mlops.errors import did_you_mean
 from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
-from databricks_mlops.feature_engineering.registry import get_transform
 from databricks_mlops.feature_engineering.state import ColumnKind, TransformState
+from databricks_mlops.feature_engineering.user_transforms import get_transform
 from databricks_mlops.models.features import (
     Binning,
     BooleanEncode,

@@ -20,12 +20,12 @@ from databricks_mlops.feature_engineering.plan import (
     finish_transform,
     plan_transforms,
 )
-from databricks_mlops.feature_engineering.registry import get_transform
 from databricks_mlops.feature_engineering.state import (
     ColumnKind,
     FittedFeatureState,
     TransformState,
 )
+from databricks_mlops.feature_engineering.user_transforms import get_transform
 from databricks_mlops.models.features import (
     Binning,
     BooleanEncode,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from databricks_mlops.ingestion.pipeline import IngestionResult
     from databricks_mlops.models.data import DataConfig
-    from databricks_mlops.validation.run import ValidationRun
+    from databricks_mlops.validation.validation_run import ValidationRun
 
 
 def has_validation(config: DataConfig) -> bool:
@@ -49,7 +49,7 @@ def validate_batch(config: DataConfig, *, run_id: str | None = None) -> Validati
     failed rules: ``ValidationRun.raise_for_errors()`` does."""
     from databricks_mlops.ingestion.pipeline import DataPipeline
     from databricks_mlops.runtime import get_runtime
-    from databricks_mlops.validation.run import StagedInput, run_validation
+    from databricks_mlops.validation.validation_run import StagedInput, run_validation
 
     runtime = get_runtime()
     pipeline = DataPipeline(config, runtime)

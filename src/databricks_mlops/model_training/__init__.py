@@ -22,7 +22,7 @@ from databricks_mlops.model_training.errors import (
     TrainingError,
 )
 from databricks_mlops.model_training.gates import GateCheck, GateVerdict, evaluate_gates
-from databricks_mlops.model_training.registry import (
+from databricks_mlops.model_training.model_registry import (
     CHALLENGER,
     CHAMPION,
     STAGE_ALIASES,

@@ -14,7 +14,7 @@ from typing import Any
 from databricks_mlops.model_training.errors import TrackingError
 from databricks_mlops.model_training.gates import GateVerdict, evaluate_gates
 from databricks_mlops.model_training.metrics import prediction_metrics
-from databricks_mlops.model_training.registry import CHAMPION, version_by_alias
+from databricks_mlops.model_training.model_registry import CHAMPION, version_by_alias
 from databricks_mlops.model_training.tracking import (
     TAG_CLASSES,
     TAG_MODEL_URI,

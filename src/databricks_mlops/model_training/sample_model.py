@@ -9,7 +9,7 @@ the raw churn columns (``tenure``, ``monthly_charges``, ``total_charges``,
 
 from __future__ import annotations
 
-from databricks_mlops.model_training.registry import CHAMPION
+from databricks_mlops.model_training.model_registry import CHAMPION
 
 SAMPLE_FEATURE_COLUMNS = [
     "tenure",

@@ -298,7 +298,7 @@ class ModelTrainer:
         from mlflow import MlflowClient
 
         from databricks_mlops.model_training.evaluation import verdict_from_run
-        from databricks_mlops.model_training.registry import register_version
+        from databricks_mlops.model_training.model_registry import register_version
         from databricks_mlops.model_training.tracking import TAG_MODEL_URI
 
         self.runtime.configure_mlflow()
@@ -383,7 +383,7 @@ class ModelTrainer:
         stage maps to (Staging -> challenger, Production -> champion). Returns
         ``models:/NAME/VERSION``."""
         from databricks_mlops.model_training.errors import RegistryError
-        from databricks_mlops.model_training.registry import alias_for_stage
+        from databricks_mlops.model_training.model_registry import alias_for_stage
 
         alias = alias_for_stage(stage)
         run = self.last_run

@@ -22,7 +22,7 @@ from databricks_mlops.monitoring.monitor import (
     MonitoringStatus,
     StatusMetrics,
 )
-from databricks_mlops.monitoring.run import (
+from databricks_mlops.monitoring.monitoring_run import (
     MonitoringRunResult,
     run_monitoring,
 )

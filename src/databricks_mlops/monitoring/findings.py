@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
     from databricks_mlops.monitoring.alerts import Breach
     from databricks_mlops.monitoring.drift import DriftResult
+    from databricks_mlops.monitoring.monitoring_run import MonitoringRunResult
     from databricks_mlops.monitoring.performance import PerformanceResult
-    from databricks_mlops.monitoring.run import MonitoringRunResult
 
 # Run-level drift values an alert threshold may name (higher is worse).
 DRIFT_SUMMARY_METRICS = ("drift_score", "feature_drift", "prediction_drift")

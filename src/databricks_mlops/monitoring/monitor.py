@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from databricks_mlops.models.monitoring import MonitoringConfig
 from databricks_mlops.monitoring.errors import MonitoringSetupError
-from databricks_mlops.monitoring.run import (
+from databricks_mlops.monitoring.monitoring_run import (
     MonitoringRunResult,
     metrics_table_of,
     run_monitoring,

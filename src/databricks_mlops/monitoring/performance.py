@@ -279,7 +279,7 @@ def baseline_metrics(run_id: str, names: list[str]) -> dict[str, float]:
 
 def champion_run_id(model_name: str, alias: str) -> str | None:
     """The MLflow run behind ``models:/model_name@alias``, or None when there is none."""
-    from databricks_mlops.model_training.registry import version_by_alias
+    from databricks_mlops.model_training.model_registry import version_by_alias
 
     version = version_by_alias(model_name, alias)
     return None if version is None else version.run_id

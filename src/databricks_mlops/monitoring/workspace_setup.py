@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from databricks_mlops.models.monitoring import MonitoringConfig
 from databricks_mlops.monitoring.errors import MonitoringSetupError
-from databricks_mlops.monitoring.run import metrics_table_of
+from databricks_mlops.monitoring.monitoring_run import metrics_table_of
 from databricks_mlops.monitoring.scheduled_job import ENTRY_POINT, PACKAGE, MonitoringJob
 from databricks_mlops.monitoring.status import MonitoringStatus, status_from_rows
 from databricks_mlops.runtime.locations import path_segment

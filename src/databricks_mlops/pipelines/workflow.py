@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from databricks_mlops.models.features import FeatureConfig
     from databricks_mlops.models.training import TrainingConfig
     from databricks_mlops.models.workspace import WorkspaceConfig
-    from databricks_mlops.validation.run import ValidationRun
+    from databricks_mlops.validation.validation_run import ValidationRun
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

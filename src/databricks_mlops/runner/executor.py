@@ -36,9 +36,9 @@ from databricks_mlops.runner.bundle import Bundle
 from databricks_mlops.runner.dynamic_values import RunState, TaskScope, resolve_dynamic_values
 from databricks_mlops.runner.graph import TaskNode, build_task_graph
 from databricks_mlops.runner.job_lock import job_run_slot, max_concurrent_runs
-from databricks_mlops.runner.report import print_job_start, print_summary, print_task_line
 from databricks_mlops.runner.results import JobRunResult, TaskResult, TaskStatus
 from databricks_mlops.runner.run_conditions import decide
+from databricks_mlops.runner.run_summary import print_job_start, print_summary, print_task_line
 from databricks_mlops.runner.task_environment import (
     TaskEnvironment,
     build_artifacts,

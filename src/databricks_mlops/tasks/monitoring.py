@@ -23,7 +23,7 @@ from databricks_mlops.tasks.arguments import TaskArguments, parse_task_arguments
 
 if TYPE_CHECKING:
     from databricks_mlops.models.monitoring import MonitoringConfig
-    from databricks_mlops.monitoring.run import MonitoringRunResult
+    from databricks_mlops.monitoring.monitoring_run import MonitoringRunResult
 
 
 def _window_end(text: str) -> datetime | None:

@@ -16,14 +16,14 @@ from databricks_mlops.tasks.arguments import parse_task_arguments, run_task
 
 if TYPE_CHECKING:
     from databricks_mlops.models.data import DataConfig
-    from databricks_mlops.validation.run import ValidationRun
+    from databricks_mlops.validation.validation_run import ValidationRun
 
 
 def run_validate(config: DataConfig, *, run_id: str | None = None) -> ValidationRun:
     """The validate stage (``lifecycle.data.validate_batch``), reported, then
     :class:`ValidationFailedError` naming the ERROR rules that failed."""
     from databricks_mlops.lifecycle.data import validate_batch
-    from databricks_mlops.validation.report import print_result
+    from databricks_mlops.validation.console_report import print_result
 
     outcome = validate_batch(config, run_id=run_id)
     print_result(

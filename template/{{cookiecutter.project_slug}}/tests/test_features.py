@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def test_ratio_to_mean_is_registered() -> None:
-    from databricks_mlops.feature_engineering.registry import get_transform
+    from databricks_mlops.feature_engineering.user_transforms import get_transform
 
     assert isinstance(get_transform("ratio_to_mean"), RatioToMean)
 

@@ -343,8 +343,8 @@ def summarise(result: MonitoringRunResult) -> str:
 
 
 def _write_report(runtime: Runtime, config: MonitoringConfig, result: MonitoringRunResult) -> str:
+    from databricks_mlops.monitoring.html_report import ReportContext, render_report
     from databricks_mlops.monitoring.metrics_table import MetricsTableError
-    from databricks_mlops.monitoring.report import ReportContext, render_report
 
     try:
         history = recent_rows(runtime, result.metrics_table, result.model_name)
