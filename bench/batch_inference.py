@@ -36,7 +36,7 @@ def main() -> int:
     from databricks_mlops.deployment.batch import score_table
     from databricks_mlops.deployment.promotion import promote_challenger
     from databricks_mlops.model_training import train_sample_churn_model
-    from databricks_mlops.models.deployment import BatchInferenceConfig
+    from databricks_mlops.config.deployment import BatchInferenceConfig
     from databricks_mlops.runtime import get_runtime
 
     runtime = get_runtime()

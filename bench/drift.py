@@ -111,7 +111,7 @@ def jvm_pid(spark: Any) -> int:
 
 
 def ours(spark: Any, ref_path: str, cur_path: str, cached: bool) -> Callable[[], Any]:
-    from databricks_mlops.models.monitoring import DriftConfig
+    from databricks_mlops.config.monitoring import DriftConfig
     from databricks_mlops.monitoring import compute_drift
 
     reference = spark.read.format("delta").load(ref_path)

@@ -147,7 +147,7 @@ class Mode:
 
 def build_modes(url: str, rows: list[pd.DataFrame], big: pd.DataFrame) -> tuple[list[Mode], Any]:
     from databricks_mlops.serving_client import ModelClient
-    from databricks_mlops.models.serving import AuthConfig, AuthType, ClientConfig
+    from databricks_mlops.config.serving import AuthConfig, AuthType, ClientConfig
 
     invocations = f"{url}/invocations"
     bodies = [split_body(row) for row in rows]

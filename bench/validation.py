@@ -45,7 +45,7 @@ os.environ.setdefault("MLOPS_SPARK_DRIVER_MEMORY", "4g")
 import pandas as pd
 
 from databricks_mlops.datasets import generate_churn
-from databricks_mlops.models.validation import Severity, ValidationRule
+from databricks_mlops.config.validation import Severity, ValidationRule
 
 CONTRACTS = ("Month-to-month", "One year", "Two year")
 RULES = [

@@ -146,7 +146,7 @@ def collect_summary(monitored: str) -> dict[str, str]:
 
     from databricks_mlops.deployment import ModelDeployer
     from databricks_mlops.serving_client import ModelClient
-    from databricks_mlops.models.serving import AuthConfig, AuthType, ClientConfig
+    from databricks_mlops.config.serving import AuthConfig, AuthType, ClientConfig
     from databricks_mlops.runtime import get_runtime
 
     runtime = get_runtime()

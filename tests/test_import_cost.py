@@ -11,7 +11,7 @@ HEAVY = ("pyspark", "mlflow", "great_expectations", "databricks.sdk")
 def test_config_modules_import_no_heavy_library() -> None:
     code = (
         "import sys\n"
-        "import databricks_mlops.models.config, databricks_mlops.utils.auth, databricks_mlops.models.serving\n"
+        "import databricks_mlops.config.kinds, databricks_mlops.utils.auth, databricks_mlops.config.serving\n"
         "import databricks_mlops.cli.app, databricks_mlops.tasks.ingest\n"
         f"print(sorted(m for m in sys.modules if m.startswith({HEAVY!r})))\n"
     )

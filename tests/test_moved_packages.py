@@ -15,6 +15,9 @@ import pytest
         ("databricks_mlops.model_serving.client", "databricks_mlops.serving_client.client"),
         ("databricks_mlops.model_serving.errors", "databricks_mlops.serving_client.errors"),
         ("databricks_mlops.core.pipeline", "databricks_mlops.ingestion.pipeline"),
+        ("databricks_mlops.models.config", "databricks_mlops.config.kinds"),
+        ("databricks_mlops.models.training", "databricks_mlops.config.training"),
+        ("databricks_mlops.models.workspace", "databricks_mlops.config.workspace"),
         ("databricks_mlops.core.transform_steps", "databricks_mlops.ingestion.transform_steps"),
     ],
 )
@@ -47,9 +50,19 @@ def test_a_missing_submodule_under_the_old_path_is_still_an_import_error() -> No
 def test_the_documented_data_pipeline_and_workspace_config_paths() -> None:
     from databricks_mlops.core.pipeline import DataPipeline as Old
 
+    from databricks_mlops.config.workspace import WorkspaceConfig as Defined
     from databricks_mlops.ingestion.pipeline import DataPipeline as New
-    from databricks_mlops.models.workspace import WorkspaceConfig as Defined
     from databricks_mlops.utils.auth import WorkspaceConfig as Documented
 
     assert Old is New
     assert Documented is Defined
+
+
+def test_documented_config_classes_are_the_config_packages() -> None:
+    from databricks_mlops.models.config import CONFIG_KINDS as documented_kinds
+    from databricks_mlops.models.training import TrainingConfig as Documented
+
+    from databricks_mlops.config.kinds import CONFIG_KINDS
+    from databricks_mlops.config.training import TrainingConfig
+
+    assert Documented is TrainingConfig and documented_kinds is CONFIG_KINDS

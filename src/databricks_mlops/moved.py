@@ -15,7 +15,7 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import ModuleType
 
 
@@ -35,9 +35,10 @@ class _AliasLoader(importlib.abc.Loader):
 
 
 class _AliasFinder(importlib.abc.MetaPathFinder):
-    def __init__(self, old: str, new: str) -> None:
+    def __init__(self, old: str, new: str, renamed: Mapping[str, str]) -> None:
         self.old = old
         self.new = new
+        self.renamed = renamed
 
     def find_spec(
         self,
@@ -47,12 +48,13 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
     ) -> importlib.machinery.ModuleSpec | None:
         if not fullname.startswith(self.old + "."):
             return None
-        return importlib.util.spec_from_loader(
-            fullname, _AliasLoader(self.new + fullname[len(self.old) :])
-        )
+        first, dot, rest = fullname[len(self.old) + 1 :].partition(".")
+        real = f"{self.new}.{self.renamed.get(first, first)}{dot}{rest}"
+        return importlib.util.spec_from_loader(fullname, _AliasLoader(real))
 
 
-def keep_old_path(old: str, new: str) -> None:
-    """Make ``old.<submodule>`` import ``new.<submodule>`` (idempotent)."""
+def keep_old_path(old: str, new: str, renamed: Mapping[str, str] | None = None) -> None:
+    """Make ``old.<submodule>`` import ``new.<submodule>`` (idempotent); ``renamed`` maps a
+    submodule that also changed its name (``{"config": "kinds"}``)."""
     if not any(isinstance(f, _AliasFinder) and f.old == old for f in sys.meta_path):
-        sys.meta_path.insert(0, _AliasFinder(old, new))
+        sys.meta_path.insert(0, _AliasFinder(old, new, dict(renamed or {})))

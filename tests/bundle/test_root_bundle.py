@@ -64,7 +64,7 @@ def test_targets_point_tasks_at_their_own_schema() -> None:
 
 @pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.yml")), ids=lambda p: p.name)
 def test_every_reference_config_loads_with_its_schema(path: Path) -> None:
-    from databricks_mlops.models.config import CONFIG_KINDS
+    from databricks_mlops.config.kinds import CONFIG_KINDS
 
     kind = next(k for k in CONFIG_KINDS if path.stem.startswith(k))
     variables = {"catalog": "main", "schema": "churn_dev", "experiment_name": "/Shared/x"}
@@ -76,7 +76,7 @@ def test_every_reference_config_loads_with_its_schema(path: Path) -> None:
 def test_deploy_creates_what_the_jobs_read_and_write(target: str) -> None:
     """A fresh workspace has no schema, no raw volume and no experiment folder: the bundle
     must declare each one a task names, or the first run fails (RESOURCE_DOES_NOT_EXIST)."""
-    from databricks_mlops.models.config import DataConfig
+    from databricks_mlops.config.kinds import DataConfig
 
     bundle = load_bundle(REPO, target, {})
     resources = bundle.config["resources"]
@@ -116,7 +116,7 @@ def test_deploy_task_outlasts_the_rollout_it_waits_for() -> None:
     """The deploy task waits for the endpoint's creation, then for each traffic step, each
     up to wait_timeout_seconds: a task timeout below that kills a rollout that would
     have succeeded, halfway through its traffic shift."""
-    from databricks_mlops.models.config import DeploymentConfig
+    from databricks_mlops.config.kinds import DeploymentConfig
 
     bundle = load_bundle(REPO, "dev", {})
     deploy = next(t for t in bundle.jobs["model_deployment"]["tasks"] if t["task_key"] == "deploy")

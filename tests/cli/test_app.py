@@ -71,7 +71,7 @@ def test_root_bundle_data_ingestion_job_runs_locally_and_is_idempotent(
     assert champion.version == version.version
     # deploy started the champion behind the local endpoint; smoke_test queried it by name.
     assert "smoke_test: 3 rows answered by version" in promoted.output
-    from databricks_mlops.models.serving import ClientConfig
+    from databricks_mlops.config.serving import ClientConfig
     from databricks_mlops.serving_client import ModelClient
 
     client_config = ClientConfig.model_validate(

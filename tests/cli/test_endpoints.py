@@ -11,8 +11,8 @@ from tests.deployment.serving_workspace_stub import TOKEN, ServingWorkspaceStub
 from typer.testing import CliRunner
 
 from databricks_mlops.cli.app import app
+from databricks_mlops.config.deployment import DeploymentConfig
 from databricks_mlops.deployment import DeploymentError, ModelDeployer
-from databricks_mlops.models.deployment import DeploymentConfig
 
 runner = CliRunner()
 MODEL = "main.churn.churn_model"

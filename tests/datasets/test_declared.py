@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from databricks_mlops.config.data import DataConfig
 from databricks_mlops.datasets import declared_columns, sample_rows
 from databricks_mlops.errors import DatasetError
-from databricks_mlops.models.data import DataConfig
 from databricks_mlops.validation.validator import DataValidator
 
 DATA_YML = """\

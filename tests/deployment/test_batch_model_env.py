@@ -12,8 +12,8 @@ from mlflow import MlflowClient
 from pyspark.sql import SparkSession
 from tests.model_training.probe_package import log_probe_model, write_probe_package
 
+from databricks_mlops.config.deployment import BatchInferenceConfig
 from databricks_mlops.deployment.batch import score_table
-from databricks_mlops.models.deployment import BatchInferenceConfig
 from databricks_mlops.runtime import Runtime
 
 pytestmark = pytest.mark.slow

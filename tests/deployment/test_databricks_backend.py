@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 from tests.deployment.serving_workspace_stub import WORKSPACE_ID, ServingWorkspaceStub
 
+from databricks_mlops.config.deployment import DeploymentConfig, ServingConfig
 from databricks_mlops.deployment.databricks.serving import (
     DatabricksServingBackend,
     DeploymentError,
 )
 from databricks_mlops.deployment.databricks.spec import served_entity_input, workload
 from databricks_mlops.deployment.errors import SmokeTestError
-from databricks_mlops.models.deployment import DeploymentConfig, ServingConfig
 
 MODEL = "main.serving.churn_model"
 OLD, NEW = "churn_model-1", "churn_model-2"

@@ -16,6 +16,7 @@ import pytest
 import requests
 from mlflow import MlflowClient
 
+from databricks_mlops.config.deployment import DeploymentConfig, ServingConfig
 from databricks_mlops.deployment import (
     DeploymentError,
     ModelDeployer,
@@ -25,7 +26,6 @@ from databricks_mlops.deployment import (
 )
 from databricks_mlops.deployment.local_serving import LocalServingBackend
 from databricks_mlops.deployment.smoke import smoke_rows, smoke_test
-from databricks_mlops.models.deployment import DeploymentConfig, ServingConfig
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.utils.auth import WorkspaceConfig
 

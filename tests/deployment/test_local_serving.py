@@ -23,10 +23,10 @@ import pytest
 import requests
 from mlflow import MlflowClient
 
+from databricks_mlops.config.deployment import DeploymentConfig
 from databricks_mlops.deployment import DeploymentError, SmokeTestError, local_serving, smoke
 from databricks_mlops.deployment.local_serving import LocalServingBackend
 from databricks_mlops.deployment.smoke import dataframe_split_payload, smoke_rows
-from databricks_mlops.models.deployment import DeploymentConfig
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.runtime.endpoint_registry import LocalEndpointEntry, LocalEndpointRegistry
 

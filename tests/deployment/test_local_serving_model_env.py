@@ -18,10 +18,10 @@ import requests
 from pyspark.sql import SparkSession
 from tests.model_training.probe_package import log_probe_model, write_probe_package
 
+from databricks_mlops.config.deployment import DeploymentConfig
 from databricks_mlops.deployment import DeploymentError, local_serving
 from databricks_mlops.deployment.local_serving import LocalServingBackend
 from databricks_mlops.deployment.smoke import dataframe_split_payload
-from databricks_mlops.models.deployment import DeploymentConfig
 from databricks_mlops.runtime import Runtime
 
 pytestmark = pytest.mark.slow

@@ -8,6 +8,7 @@ import pytest
 from mlflow import MlflowClient
 from tests.deployment.serving_workspace_stub import ServingWorkspaceStub
 
+from databricks_mlops.config.deployment import DeploymentConfig
 from databricks_mlops.deployment import DeploymentError, ModelDeployer
 from databricks_mlops.deployment.batch import BatchInferenceError
 from databricks_mlops.deployment.databricks.serving import DatabricksServingBackend
@@ -17,7 +18,6 @@ from databricks_mlops.deployment.promotion import (
     PromotionError,
     promote_challenger,
 )
-from databricks_mlops.models.deployment import DeploymentConfig
 from databricks_mlops.runtime import Runtime
 
 

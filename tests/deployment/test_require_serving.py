@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from databricks_mlops.config.deployment import DeploymentConfig, ServingConfig
 from databricks_mlops.deployment import ModelDeployer
 from databricks_mlops.deployment.endpoint import Endpoint, ServedVersion
 from databricks_mlops.deployment.errors import (
@@ -15,7 +16,6 @@ from databricks_mlops.deployment.errors import (
     require_serving,
 )
 from databricks_mlops.deployment.local_serving import LocalServingBackend
-from databricks_mlops.models.deployment import DeploymentConfig, ServingConfig
 from databricks_mlops.tasks.deployment import run_smoke_test
 
 REFUSAL = (

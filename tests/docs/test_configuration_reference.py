@@ -8,9 +8,9 @@ import pytest
 
 from databricks_mlops.cli import config_reference as reference
 from databricks_mlops.cli.config_reference import REGENERATE, build_reference, main, stale_summary
-from databricks_mlops.models.data import DataConfig
-from databricks_mlops.models.deployment import ServingConfig
-from databricks_mlops.models.features import FeatureConfig
+from databricks_mlops.config.data import DataConfig
+from databricks_mlops.config.deployment import ServingConfig
+from databricks_mlops.config.features import FeatureConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "docs" / "reference" / "configuration.md"
@@ -49,7 +49,7 @@ def test_a_new_field_in_a_copied_model_is_documented() -> None:
 
 
 def test_every_field_of_every_stage_config_is_in_the_reference() -> None:
-    from databricks_mlops.models.config import CONFIG_KINDS
+    from databricks_mlops.config.kinds import CONFIG_KINDS
 
     text = COMMITTED.read_text(encoding="utf-8")
     for model in CONFIG_KINDS.values():

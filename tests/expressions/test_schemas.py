@@ -156,8 +156,8 @@ def test_a_column_converted_for_a_string_method_serves_later_null_checks() -> No
 def test_object_columns_of_strings_are_converted_to_arrow_and_typed_by_it() -> None:
     import numpy as np
 
+    from databricks_mlops.config.validation import ValidationRule
     from databricks_mlops.expressions.pandas_backend import FrameCache, cache_object_strings
-    from databricks_mlops.models.validation import ValidationRule
     from databricks_mlops.validation.pandas_engine import validate_pandas
 
     df = pd.DataFrame(
@@ -191,7 +191,7 @@ def test_object_columns_of_strings_are_converted_to_arrow_and_typed_by_it() -> N
 
 
 def test_a_rule_naming_a_duplicated_pandas_column_is_a_clear_error() -> None:
-    from databricks_mlops.models.validation import ValidationRule
+    from databricks_mlops.config.validation import ValidationRule
     from databricks_mlops.validation.pandas_engine import validate_pandas
 
     df = pd.DataFrame([[1, "a", "b"]], columns=["x", "s", "s"])

@@ -11,9 +11,9 @@ from pydantic import ValidationError
 from pyspark.sql import DataFrame, SparkSession
 from tests.feature_engineering.test_fit_jobs import jobs_run_by
 
+from databricks_mlops.config.features import FeatureConfig
 from databricks_mlops.errors import MLOpsError
 from databricks_mlops.feature_engineering import FeatureEngineeringError, FeatureTransformer
-from databricks_mlops.models.features import FeatureConfig
 
 
 def config(transforms: dict[str, Any], derived: dict[str, str] | None = None) -> FeatureConfig:

@@ -7,9 +7,9 @@ import datetime as dt
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from databricks_mlops.config.features import FeatureConfig
 from databricks_mlops.feature_engineering.build import build_feature_table
 from databricks_mlops.feature_engineering.storage import load_state
-from databricks_mlops.models.features import FeatureConfig
 from databricks_mlops.runtime import Runtime
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from databricks_mlops.models.features import (
+from databricks_mlops.config.features import (
     BooleanEncode,
     CustomTransform,
     DateParts,

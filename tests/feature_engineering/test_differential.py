@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from pyspark.sql import DataFrame, SparkSession
 from tests.feature_engineering.conftest import records_pandas, records_spark, same_value
 
+from databricks_mlops.config.features import FeatureConfig
 from databricks_mlops.feature_engineering import FeatureTransformer, FittedFeatureState
-from databricks_mlops.models.features import FeatureConfig
 
 TRANSFORMS: dict[str, Any] = {
     "tenure": "numeric_fillna",

@@ -8,6 +8,7 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from databricks_mlops.config.features import FeatureConfig
 from databricks_mlops.feature_engineering import FeatureTransformer
 from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
 from databricks_mlops.feature_engineering.feature_table import (
@@ -16,7 +17,6 @@ from databricks_mlops.feature_engineering.feature_table import (
 )
 from databricks_mlops.feature_engineering.point_in_time import point_in_time_join
 from databricks_mlops.feature_engineering.storage import load_state
-from databricks_mlops.models.features import FeatureConfig
 from databricks_mlops.runtime import Runtime
 
 D = dt.date

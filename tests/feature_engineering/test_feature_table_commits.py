@@ -12,6 +12,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from tests.runtime.delta_race import commit_inside, gated
 
+from databricks_mlops.config.features import FeatureConfig
 from databricks_mlops.errors import ConcurrentWriteError
 from databricks_mlops.feature_engineering.build import build_feature_table
 from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
@@ -19,7 +20,6 @@ from databricks_mlops.feature_engineering.feature_table import (
     describe_feature_table,
     write_feature_table,
 )
-from databricks_mlops.models.features import FeatureConfig
 from databricks_mlops.runtime import Runtime
 
 SCHEMA = "customer_id string, event_date date, tenure int, monthly_charges double"

@@ -10,8 +10,8 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from databricks_mlops.config.features import FeatureConfig
 from databricks_mlops.feature_engineering import FeatureTransformer
-from databricks_mlops.models.features import FeatureConfig
 
 
 def jobs_run_by(spark: SparkSession, action: Callable[[], Any]) -> int:

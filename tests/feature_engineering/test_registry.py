@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from pyspark.sql import DataFrame
 
+from databricks_mlops.config.features import FeatureConfig
 from databricks_mlops.feature_engineering import (
     ENTRY_POINT_GROUP,
     FeatureEngineeringError,
@@ -21,7 +22,6 @@ from databricks_mlops.feature_engineering import (
     registered_names,
     unregister_transform,
 )
-from databricks_mlops.models.features import FeatureConfig
 
 PLUGIN = """
 import pandas as pd

@@ -10,8 +10,8 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 from tests.feature_engineering.conftest import records_pandas, records_spark
 
+from databricks_mlops.config.features import FeatureConfig
 from databricks_mlops.feature_engineering import FeatureTransformer
-from databricks_mlops.models.features import FeatureConfig
 
 BACKENDS = ["spark", "pandas"]
 

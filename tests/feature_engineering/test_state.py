@@ -7,12 +7,12 @@ import json
 import pytest
 from pyspark.sql import DataFrame
 
+from databricks_mlops.config.features import Binning, FeatureConfig
 from databricks_mlops.feature_engineering import (
     FeatureEngineeringError,
     FeatureTransformer,
     FittedFeatureState,
 )
-from databricks_mlops.models.features import Binning, FeatureConfig
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from databricks_mlops.config.features import FeatureConfig
+from databricks_mlops.config.training import TrainingConfig
 from databricks_mlops.errors import ConfigError
 from databricks_mlops.feature_engineering.build import build_feature_table
 from databricks_mlops.feature_engineering.feature_table import describe_feature_table
 from databricks_mlops.model_training import ModelTrainer
-from databricks_mlops.models.features import FeatureConfig
-from databricks_mlops.models.training import TrainingConfig
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.tasks.training import run_train
 

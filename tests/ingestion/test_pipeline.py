@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from pyspark.sql import SparkSession
 
+from databricks_mlops.config.data import DataConfig
 from databricks_mlops.datasets import generate_churn, write_dataset
 from databricks_mlops.errors import IngestionError, InvalidColumnNamesError
 from databricks_mlops.ingestion.pipeline import DataPipeline
-from databricks_mlops.models.data import DataConfig
 from databricks_mlops.runtime import Runtime
 
 ROWS = 400

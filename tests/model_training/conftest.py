@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from pyspark.sql import SparkSession
 
+from databricks_mlops.config.features import FeatureConfig
+from databricks_mlops.config.training import TrainingConfig
 from databricks_mlops.datasets import generate_churn
 from databricks_mlops.feature_engineering import FeatureTransformer, FittedFeatureState
-from databricks_mlops.models.features import FeatureConfig
-from databricks_mlops.models.training import TrainingConfig
 
 RAW_COLUMNS = [
     "customer_id",

@@ -19,6 +19,7 @@ import pandas as pd
 from pyspark.sql import SparkSession
 from sklearn.linear_model import LogisticRegression
 
+from databricks_mlops.config.features import FeatureConfig
 from databricks_mlops.datasets import generate_churn
 from databricks_mlops.feature_engineering import FeatureTransformer, FittedFeatureState
 from databricks_mlops.model_training import tracking
@@ -27,7 +28,6 @@ from databricks_mlops.model_training.pyfunc_model import (
     FeaturePipelineModel,
 )
 from databricks_mlops.model_training.serialization import save_estimator
-from databricks_mlops.models.features import FeatureConfig
 from databricks_mlops.runtime import get_runtime
 
 RAW = ["tenure", "monthly_charges"]

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from databricks_mlops.config.training import TrainingConfig
 from databricks_mlops.feature_engineering import FittedFeatureState
 from databricks_mlops.model_training import ModelTrainer, TrainingError
-from databricks_mlops.models.training import TrainingConfig
 from databricks_mlops.runtime import Runtime
 
 

@@ -12,6 +12,7 @@ import pytest
 from mlflow import MlflowClient
 from pyspark.sql import SparkSession
 
+from databricks_mlops.config.training import TrainingConfig
 from databricks_mlops.feature_engineering import FeatureTransformer, FittedFeatureState
 from databricks_mlops.model_training import (
     EvaluationGateError,
@@ -20,7 +21,6 @@ from databricks_mlops.model_training import (
     TrainingRun,
     alias_for_stage,
 )
-from databricks_mlops.models.training import TrainingConfig
 from databricks_mlops.runtime import Runtime
 
 from .conftest import FEATURES

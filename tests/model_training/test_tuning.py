@@ -7,9 +7,9 @@ from collections.abc import Callable
 import mlflow
 import pandas as pd
 
+from databricks_mlops.config.training import TrainingConfig
 from databricks_mlops.feature_engineering import FittedFeatureState
 from databricks_mlops.model_training import ModelTrainer
-from databricks_mlops.models.training import TrainingConfig
 
 
 def test_five_trials_log_five_nested_runs_and_retrain_on_the_best(

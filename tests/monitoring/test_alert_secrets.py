@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from databricks_mlops.models.alerting import AlertConfig, WebhookChannel
+from databricks_mlops.config.alerting import AlertConfig, WebhookChannel
 from databricks_mlops.monitoring.alert_channels import AlertMessage, send
 from databricks_mlops.monitoring.alerts import AlertDeliveryError, AlertDispatcher, Breach
 from databricks_mlops.utils.logging import RedactingFilter, redact, register_secrets

@@ -26,7 +26,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from databricks_mlops.models.alerting import AlertConfig
+from databricks_mlops.config.alerting import AlertConfig
 from databricks_mlops.monitoring.alerts import (
     AlertDispatcher,
     AlertOutcome,

@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
-from databricks_mlops.models.monitoring import DriftConfig
+from databricks_mlops.config.monitoring import DriftConfig
 from databricks_mlops.monitoring import (
     DriftError,
     DriftResult,

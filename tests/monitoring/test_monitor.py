@@ -19,8 +19,8 @@ import pytest
 import yaml
 from pyspark.sql import SparkSession
 
+from databricks_mlops.config.monitoring import AlertConfig, DriftConfig, MonitoringConfig
 from databricks_mlops.datasets import generate_churn
-from databricks_mlops.models.monitoring import AlertConfig, DriftConfig, MonitoringConfig
 from databricks_mlops.monitoring.monitor import (
     LOCAL_JOB_ID,
     ModelMonitor,

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from pyspark.sql import SparkSession
 
+from databricks_mlops.config.monitoring import MonitoringConfig
 from databricks_mlops.datasets import Variant, generate_churn
 from databricks_mlops.errors import ConfigError
-from databricks_mlops.models.monitoring import MonitoringConfig
 from databricks_mlops.monitoring.monitoring_run import MonitoringInputError, run_monitoring
 from databricks_mlops.runtime import Runtime
 

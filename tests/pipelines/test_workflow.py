@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
+from databricks_mlops.config.kinds import DataConfig, FeatureConfig, TrainingConfig
 from databricks_mlops.datasets import generate_churn, write_dataset
-from databricks_mlops.models.config import DataConfig, FeatureConfig, TrainingConfig
 from databricks_mlops.pipelines import MLOpsWorkflow, WorkflowError
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.utils.auth import WorkspaceConfig

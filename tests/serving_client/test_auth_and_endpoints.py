@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 from tests.serving_client.scoring_stub import Recorded, Reply, ScoringServer, echo_reply
 
-from databricks_mlops.models.serving import AuthConfig, AuthType, ClientConfig
+from databricks_mlops.config.serving import AuthConfig, AuthType, ClientConfig
 from databricks_mlops.runtime.endpoint_registry import LocalEndpointEntry, LocalEndpointRegistry
 from databricks_mlops.serving_client import ModelClient, ServingAuthError, ServingRequestError
 from databricks_mlops.serving_client.endpoints import is_local, sdk_config_kwargs

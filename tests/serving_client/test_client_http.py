@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from tests.serving_client.scoring_stub import Recorded, Reply, ScoringServer, echo_reply, free_port
 
-from databricks_mlops.models.serving import AuthConfig, AuthType, ClientConfig
+from databricks_mlops.config.serving import AuthConfig, AuthType, ClientConfig
 from databricks_mlops.serving_client import (
     ModelClient,
     RequestMetrics,

@@ -17,8 +17,8 @@ import pytest
 from pyspark.sql import SparkSession
 from rich.console import Console
 
+from databricks_mlops.config.monitoring import MonitoringConfig
 from databricks_mlops.datasets import generate_churn
-from databricks_mlops.models.monitoring import MonitoringConfig
 from databricks_mlops.monitoring.monitor import quartz_schedule
 from databricks_mlops.runner import load_bundle
 from databricks_mlops.runner.executor import run_job

@@ -8,10 +8,10 @@ import pytest
 from mlflow import MlflowClient
 from pyspark.sql import SparkSession
 
+from databricks_mlops.config.features import FeatureConfig
 from databricks_mlops.datasets import generate_churn
 from databricks_mlops.feature_engineering.build import build_feature_table
 from databricks_mlops.model_training.run_lookup import TAG_JOB_RUN_ID, TAG_SUPERSEDED_BY
-from databricks_mlops.models.features import FeatureConfig
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.tasks.training import evaluate_main, register_main, train_main
 

@@ -171,7 +171,7 @@ def write_breast_cancer_csv(path: Path) -> int:
 
 def local_source_file(project: Path, target: str) -> Path:
     """The file configs/data.yml reads in ``target``, as the local runner maps it."""
-    from databricks_mlops.models.data import DataConfig
+    from databricks_mlops.config.data import DataConfig
     from databricks_mlops.runner import load_bundle
     from databricks_mlops.runtime.locations import local_path
 

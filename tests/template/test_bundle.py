@@ -160,7 +160,7 @@ def task_configs(project: Path, target: str, variables: dict[str, str]) -> dict[
     """Every python_wheel_task's config, loaded with the named parameters the bundle passes
     that task (Databricks' run-time values stood in for): a ``${name}`` a task is not given
     fails here, as it would on the cluster."""
-    from databricks_mlops.models.config import CONFIG_KINDS
+    from databricks_mlops.config.kinds import CONFIG_KINDS
     from databricks_mlops.runner import load_bundle
 
     loaded: dict[str, Any] = {}
@@ -274,7 +274,7 @@ def test_deploy_names_its_endpoint_per_target_and_per_developer_and_outlasts_the
     """Development mode does not prefix a name only a config holds: the endpoint name comes
     from a bundle variable that adds the developer in dev. The deploy task's timeout
     covers creation plus every traffic step's wait."""
-    from databricks_mlops.models.config import DeploymentConfig
+    from databricks_mlops.config.kinds import DeploymentConfig
     from databricks_mlops.runner import load_bundle
 
     names = {}

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 
+from databricks_mlops.config.validation import GxExpectation, Severity, ValidationRule
 from databricks_mlops.datasets import generate_churn
 from databricks_mlops.errors import ConfigError, ExpressionError
-from databricks_mlops.models.validation import GxExpectation, Severity, ValidationRule
 from databricks_mlops.utils.data_validation import DataValidator
 from databricks_mlops.validation.gx_engine import (
     GreatExpectationsError,

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from pyspark.sql import SparkSession
 
+from databricks_mlops.config.data import DataConfig
+from databricks_mlops.config.validation import Severity
 from databricks_mlops.errors import ValidationFailedError
 from databricks_mlops.expressions import compile_rule, spark_backend
 from databricks_mlops.expressions.parser import parse_cache_clear, parse_cache_info
-from databricks_mlops.models.data import DataConfig
-from databricks_mlops.models.validation import Severity
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.validation import rules as validation_rules
 from databricks_mlops.validation.results import RuleResult, ValidationResult

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from pyspark.sql import SparkSession
 
+from databricks_mlops.config.kinds import DataConfig, FeatureConfig
 from databricks_mlops.expressions import ExprType
-from databricks_mlops.models.config import DataConfig, FeatureConfig
 from databricks_mlops.validation.static_check import (
     check_data_config,
     check_feature_config,

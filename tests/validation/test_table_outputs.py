@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyspark.sql import SparkSession
 
-from databricks_mlops.models.validation import ValidationRule
+from databricks_mlops.config.validation import ValidationRule
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.validation.spark_engine import compile_spark_rules
 from databricks_mlops.validation.table_outputs import content_hash, quarantine_rows

@@ -125,7 +125,7 @@ def validate_config(
     """Check a config file as its task will: the schema, then every rule and expression
     (syntax, forbidden constructs, and columns and types where the source's are known
     here). Errors name file, line and field; any problem exits 1."""
-    from databricks_mlops.models.config import CONFIG_KINDS
+    from databricks_mlops.config.kinds import CONFIG_KINDS
 
     chosen = kind or next((k for k in CONFIG_KINDS if file.stem.startswith(k)), None)
     if chosen is None or chosen not in CONFIG_KINDS:
@@ -145,8 +145,8 @@ def validate_config(
 def _check_statically(file: Path, config: object) -> str:
     """What the task would reject before reading data; ``ConfigError`` listing each
     problem at its line, else a summary of what was checked."""
-    from databricks_mlops.models.config import DataConfig, FeatureConfig
-    from databricks_mlops.models.yaml_source import dotted_path, read_yaml
+    from databricks_mlops.config.kinds import DataConfig, FeatureConfig
+    from databricks_mlops.config.yaml_source import dotted_path, read_yaml
     from databricks_mlops.validation.static_check import (
         Problem,
         check_data_config,

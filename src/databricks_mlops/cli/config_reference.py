@@ -50,9 +50,9 @@ class Section:
 
 def default_sections() -> list[Section]:
     """The stage configs (``CONFIG_KINDS``), the serving client and the workspace."""
-    from databricks_mlops.models.config import CONFIG_KINDS
-    from databricks_mlops.models.serving import ClientConfig
-    from databricks_mlops.models.workspace import WorkspaceConfig
+    from databricks_mlops.config.kinds import CONFIG_KINDS
+    from databricks_mlops.config.serving import ClientConfig
+    from databricks_mlops.config.workspace import WorkspaceConfig
 
     titles = {
         "data": (
@@ -87,8 +87,8 @@ def default_sections() -> list[Section]:
 
 
 def package_models() -> list[type[BaseModel]]:
-    """Every public model class defined in a module of ``databricks_mlops.models``."""
-    import databricks_mlops.models as package
+    """Every public model class defined in a module of ``databricks_mlops.config``."""
+    import databricks_mlops.config as package
 
     found: list[type[BaseModel]] = []
     for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):

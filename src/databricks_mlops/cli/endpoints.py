@@ -37,8 +37,8 @@ Name = Annotated[str, typer.Argument(help="The serving endpoint's name.")]
 
 
 def _deployer(host: str | None, profile: str | None) -> ModelDeployer:
+    from databricks_mlops.config.workspace import WorkspaceConfig
     from databricks_mlops.deployment import ModelDeployer
-    from databricks_mlops.models.workspace import WorkspaceConfig
 
     if host is None and profile is None:
         return ModelDeployer()

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from databricks_mlops.config.data import CastColumns, DataConfig, Deduplicate, RenameColumns
 from databricks_mlops.errors import DatasetError, ExpressionError
 from databricks_mlops.expressions.nodes import (
     Binary,
@@ -36,7 +37,6 @@ from databricks_mlops.expressions.nodes import (
     Unary,
 )
 from databricks_mlops.expressions.parser import parse
-from databricks_mlops.models.data import CastColumns, DataConfig, Deduplicate, RenameColumns
 
 _INTEGER = {"int", "integer", "bigint", "long", "smallint", "short", "tinyint", "byte"}
 _REAL = {"double", "float", "real"}

@@ -23,6 +23,7 @@ from pathlib import Path
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from databricks_mlops.config.deployment import BatchInferenceConfig
 from databricks_mlops.deployment.errors import DeploymentError
 from databricks_mlops.deployment.model_environment import (
     EnvManager,
@@ -33,7 +34,6 @@ from databricks_mlops.deployment.model_environment import (
 )
 from databricks_mlops.expressions.sql_backend import sql_identifier
 from databricks_mlops.model_training.model_registry import version_by_alias
-from databricks_mlops.models.deployment import BatchInferenceConfig
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors
 

@@ -27,9 +27,9 @@ from databricks_mlops.deployment.versions import resolve_model_version
 if TYPE_CHECKING:
     import pandas as pd
 
+    from databricks_mlops.config.deployment import DeploymentConfig
+    from databricks_mlops.config.workspace import WorkspaceConfig
     from databricks_mlops.deployment.endpoint import Endpoint
-    from databricks_mlops.models.deployment import DeploymentConfig
-    from databricks_mlops.models.workspace import WorkspaceConfig
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from databricks_mlops.errors import MLOpsError
 
 if TYPE_CHECKING:
-    from databricks_mlops.models.deployment import DeploymentConfig, ServingConfig
+    from databricks_mlops.config.deployment import DeploymentConfig, ServingConfig
 
 
 class DeploymentError(MLOpsError):

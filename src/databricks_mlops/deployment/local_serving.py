@@ -52,7 +52,7 @@ from databricks_mlops.runtime.endpoint_registry import LocalEndpointEntry, Local
 if TYPE_CHECKING:
     import pandas as pd
 
-    from databricks_mlops.models.deployment import DeploymentConfig
+    from databricks_mlops.config.deployment import DeploymentConfig
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ class LocalServingBackend:
 
     def rollback(self, name: str) -> Endpoint:
         """Serve the version that served before the last switch again (blue/green too)."""
-        from databricks_mlops.models.deployment import DeploymentConfig
+        from databricks_mlops.config.deployment import DeploymentConfig
 
         entry = self.registry.get(name)
         if entry is None:

@@ -19,7 +19,7 @@ from databricks_mlops.model_training.model_registry import alias_for_stage
 if TYPE_CHECKING:
     from mlflow import MlflowClient
 
-    from databricks_mlops.models.deployment import DeploymentConfig
+    from databricks_mlops.config.deployment import DeploymentConfig
 
 _MODEL_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/@]+)|@(?P<alias>[^/@]+))$")
 

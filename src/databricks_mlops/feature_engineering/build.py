@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
 
+from databricks_mlops.config.features import FeatureConfig
 from databricks_mlops.errors import ConfigError
 from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
 from databricks_mlops.feature_engineering.feature_table import (
@@ -26,7 +27,6 @@ from databricks_mlops.feature_engineering.storage import (
     stamped_commits,
 )
 from databricks_mlops.feature_engineering.transformer import FeatureTransformer
-from databricks_mlops.models.features import FeatureConfig
 from databricks_mlops.runtime import Runtime
 
 logger = logging.getLogger(__name__)

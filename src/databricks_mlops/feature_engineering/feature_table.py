@@ -32,7 +32,7 @@ from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors
 from databricks_mlops.runtime.locations import TableName, looks_like_table_name, table_location
 
 if TYPE_CHECKING:
-    from databricks_mlops.models.features import FeatureConfig
+    from databricks_mlops.config.features import FeatureConfig
 
 _PREFIX = "databricks_mlops"
 _KEYS_PROPERTY = f"{_PREFIX}.primary_keys"

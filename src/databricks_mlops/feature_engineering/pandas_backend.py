@@ -12,16 +12,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from databricks_mlops.expressions import evaluate_pandas, schema_from_pandas
-from databricks_mlops.feature_engineering.derived import compile_derived
-from databricks_mlops.feature_engineering.plan import PlannedTransform, bin_labels, plan_transforms
-from databricks_mlops.feature_engineering.state import (
-    ColumnKind,
-    FittedFeatureState,
-    TransformState,
-)
-from databricks_mlops.feature_engineering.user_transforms import get_transform
-from databricks_mlops.models.features import (
+from databricks_mlops.config.features import (
     Binning,
     BooleanEncode,
     Clip,
@@ -32,6 +23,15 @@ from databricks_mlops.models.features import (
     OneHotEncode,
     Scaling,
 )
+from databricks_mlops.expressions import evaluate_pandas, schema_from_pandas
+from databricks_mlops.feature_engineering.derived import compile_derived
+from databricks_mlops.feature_engineering.plan import PlannedTransform, bin_labels, plan_transforms
+from databricks_mlops.feature_engineering.state import (
+    ColumnKind,
+    FittedFeatureState,
+    TransformState,
+)
+from databricks_mlops.feature_engineering.user_transforms import get_transform
 
 _INFERRED_KINDS: dict[str, ColumnKind] = {
     "string": "string",

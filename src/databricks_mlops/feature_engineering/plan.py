@@ -14,11 +14,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from databricks_mlops.errors import did_you_mean
-from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
-from databricks_mlops.feature_engineering.state import ColumnKind, TransformState
-from databricks_mlops.feature_engineering.user_transforms import get_transform
-from databricks_mlops.models.features import (
+from databricks_mlops.config.features import (
     Binning,
     BooleanEncode,
     Clip,
@@ -30,6 +26,10 @@ from databricks_mlops.models.features import (
     Scaling,
     TransformSpec,
 )
+from databricks_mlops.errors import did_you_mean
+from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
+from databricks_mlops.feature_engineering.state import ColumnKind, TransformState
+from databricks_mlops.feature_engineering.user_transforms import get_transform
 
 NUMERIC_KINDS: frozenset[ColumnKind] = frozenset({"integer", "float", "decimal"})
 # Learning more categories than this is almost always an id column by mistake.

@@ -10,6 +10,18 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
+from databricks_mlops.config.features import (
+    Binning,
+    BooleanEncode,
+    Clip,
+    CustomTransform,
+    DateParts,
+    FeatureConfig,
+    Log1p,
+    NumericFillna,
+    OneHotEncode,
+    Scaling,
+)
 from databricks_mlops.expressions import schema_from_spark, to_spark
 from databricks_mlops.feature_engineering.derived import compile_derived
 from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
@@ -26,18 +38,6 @@ from databricks_mlops.feature_engineering.state import (
     TransformState,
 )
 from databricks_mlops.feature_engineering.user_transforms import get_transform
-from databricks_mlops.models.features import (
-    Binning,
-    BooleanEncode,
-    Clip,
-    CustomTransform,
-    DateParts,
-    FeatureConfig,
-    Log1p,
-    NumericFillna,
-    OneHotEncode,
-    Scaling,
-)
 
 _ROWS = "__mlops_fe_rows"
 

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
+from databricks_mlops.config.features import TransformSpec
 from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
-from databricks_mlops.models.features import TransformSpec
 
 FORMAT_VERSION: Literal[1] = 1
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
 
+from databricks_mlops.config.features import FeatureConfig
 from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
 from databricks_mlops.feature_engineering.state import FittedFeatureState
-from databricks_mlops.models.features import FeatureConfig
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Literal
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from databricks_mlops.config.data import DataConfig
 from databricks_mlops.errors import IngestionError, MLOpsError
 from databricks_mlops.ingestion.checks import check_column_names, require_data
 from databricks_mlops.ingestion.staging import StagedBatch, batch_marker, batch_of, staging_location
 from databricks_mlops.ingestion.transform_steps import apply_steps
-from databricks_mlops.models.data import DataConfig
 from databricks_mlops.runtime import Runtime, get_runtime, looks_like_table_name
 from databricks_mlops.runtime.delta_commits import stamped_commits
 from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors

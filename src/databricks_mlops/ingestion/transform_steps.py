@@ -8,8 +8,7 @@ from typing import Any
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from databricks_mlops.errors import IngestionError, did_you_mean
-from databricks_mlops.models.data import (
+from databricks_mlops.config.data import (
     AddIngestionTimestamp,
     CastColumns,
     Deduplicate,
@@ -18,6 +17,7 @@ from databricks_mlops.models.data import (
     RenameColumns,
     TransformStep,
 )
+from databricks_mlops.errors import IngestionError, did_you_mean
 
 
 def require_columns(df: DataFrame, columns: Iterable[str], what: str) -> None:

@@ -10,8 +10,8 @@ import uuid
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from databricks_mlops.config.data import DataConfig
     from databricks_mlops.ingestion.pipeline import IngestionResult
-    from databricks_mlops.models.data import DataConfig
     from databricks_mlops.validation.validation_run import ValidationRun
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from databricks_mlops.config.metrics import METRICS
+from databricks_mlops.config.training import ModelType, TrainingConfig
 from databricks_mlops.model_training.data import DataSplit
 from databricks_mlops.model_training.errors import TrainingError
-from databricks_mlops.models.metrics import METRICS
-from databricks_mlops.models.training import ModelType, TrainingConfig
 
 
 def cross_validation_metrics(

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from databricks_mlops.config.training import ModelType, TrainingConfig
 from databricks_mlops.errors import did_you_mean
 from databricks_mlops.model_training.errors import TrainingError
-from databricks_mlops.models.training import ModelType, TrainingConfig
 
 if TYPE_CHECKING:
     import pandas as pd

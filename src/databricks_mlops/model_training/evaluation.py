@@ -11,6 +11,7 @@ import json
 import logging
 from typing import Any
 
+from databricks_mlops.config.training import TrainingConfig
 from databricks_mlops.model_training.errors import TrackingError
 from databricks_mlops.model_training.gates import GateVerdict, evaluate_gates
 from databricks_mlops.model_training.metrics import prediction_metrics
@@ -20,7 +21,6 @@ from databricks_mlops.model_training.tracking import (
     TAG_MODEL_URI,
     TEST_SET_ARTIFACT,
 )
-from databricks_mlops.models.training import TrainingConfig
 
 logger = logging.getLogger(__name__)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from databricks_mlops.config.training import TrainingConfig
 from databricks_mlops.model_training import data as training_data
 from databricks_mlops.model_training.estimators import fit_estimator
 from databricks_mlops.model_training.metrics import estimator_metrics
-from databricks_mlops.models.training import TrainingConfig
 
 
 def fit_and_measure(

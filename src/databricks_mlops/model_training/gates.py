@@ -10,7 +10,7 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 
-from databricks_mlops.models.training import MetricGate
+from databricks_mlops.config.training import MetricGate
 
 
 @dataclass(frozen=True)

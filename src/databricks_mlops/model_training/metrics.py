@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from databricks_mlops.models.training import ModelType
+from databricks_mlops.config.training import ModelType
 
 if TYPE_CHECKING:
     import numpy.typing as npt

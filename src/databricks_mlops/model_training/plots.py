@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from databricks_mlops.models.training import ModelType
+from databricks_mlops.config.training import ModelType
 
 
 def write_plots(

@@ -36,11 +36,11 @@ def train_sample_churn_model(
     with ``champion=True`` also alias it ``@champion``. Returns the version."""
     from mlflow import MlflowClient
 
+    from databricks_mlops.config.features import FeatureConfig
+    from databricks_mlops.config.training import TrainingConfig
     from databricks_mlops.datasets import generate_churn
     from databricks_mlops.feature_engineering import FeatureTransformer
     from databricks_mlops.model_training.trainer import ModelTrainer
-    from databricks_mlops.models.features import FeatureConfig
-    from databricks_mlops.models.training import TrainingConfig
     from databricks_mlops.runtime import get_runtime
 
     runtime = get_runtime()

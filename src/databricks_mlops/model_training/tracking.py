@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from databricks_mlops.config.training import TrainingConfig
 from databricks_mlops.model_training.errors import TrackingError
-from databricks_mlops.models.training import TrainingConfig
 
 if TYPE_CHECKING:
     import pandas as pd

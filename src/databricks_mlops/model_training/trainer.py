@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from databricks_mlops.config.training import ModelType, TrainingConfig
 from databricks_mlops.model_training import data as training_data
 from databricks_mlops.model_training.errors import EvaluationGateError, TrackingError
 from databricks_mlops.model_training.estimators import (
@@ -28,7 +29,6 @@ from databricks_mlops.model_training.estimators import (
 )
 from databricks_mlops.model_training.fitting import concat_splits, fit_and_measure
 from databricks_mlops.model_training.gates import GateVerdict
-from databricks_mlops.models.training import ModelType, TrainingConfig
 
 if TYPE_CHECKING:
     from mlflow.entities.model_registry import ModelVersion

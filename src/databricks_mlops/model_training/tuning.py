@@ -7,16 +7,16 @@ import logging
 import math
 from typing import Any
 
-from databricks_mlops.model_training.data import DataSplits
-from databricks_mlops.model_training.errors import TrainingError
-from databricks_mlops.model_training.estimators import fit_estimator, set_estimator_params
-from databricks_mlops.model_training.metrics import estimator_metrics
-from databricks_mlops.models.training import (
+from databricks_mlops.config.training import (
     CategoricalParameter,
     FloatParameter,
     IntParameter,
     TrainingConfig,
 )
+from databricks_mlops.model_training.data import DataSplits
+from databricks_mlops.model_training.errors import TrainingError
+from databricks_mlops.model_training.estimators import fit_estimator, set_estimator_params
+from databricks_mlops.model_training.metrics import estimator_metrics
 
 logger = logging.getLogger(__name__)
 

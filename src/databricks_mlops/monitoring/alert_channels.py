@@ -19,12 +19,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
-from databricks_mlops.models.alerting import EmailChannel, SlackChannel, WebhookChannel
+from databricks_mlops.config.alerting import EmailChannel, SlackChannel, WebhookChannel
 from databricks_mlops.monitoring.alerts import AlertDeliveryError
 from databricks_mlops.utils.logging import register_secrets
 
 if TYPE_CHECKING:
-    from databricks_mlops.models.alerting import NotificationChannel
+    from databricks_mlops.config.alerting import NotificationChannel
     from databricks_mlops.monitoring.alerts import Breach
 
 logger = logging.getLogger("databricks_mlops.monitoring.alerts")

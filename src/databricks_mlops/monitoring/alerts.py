@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from databricks_mlops.monitoring.errors import AlertDeliveryError as AlertDeliveryError
 
 if TYPE_CHECKING:
-    from databricks_mlops.models.alerting import (
+    from databricks_mlops.config.alerting import (
         AlertConfig,
         AlertRetryConfig,
         NotificationChannel,

@@ -86,7 +86,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from databricks_mlops.models.monitoring import DriftConfig, DriftMethod
+from databricks_mlops.config.monitoring import DriftConfig, DriftMethod
 from databricks_mlops.monitoring.drift_spark import MAX_CATEGORIES, DriftError, FeatureKind
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ import math
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from databricks_mlops.config.monitoring import DriftConfig
 from databricks_mlops.errors import did_you_mean
-from databricks_mlops.models.monitoring import DriftConfig
 from databricks_mlops.monitoring.errors import DriftError as DriftError
 
 if TYPE_CHECKING:

@@ -10,9 +10,9 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from databricks_mlops.config.metrics import METRIC_ALIASES
+from databricks_mlops.config.monitoring import MonitoringConfig
 from databricks_mlops.errors import MLOpsError
-from databricks_mlops.models.metrics import METRIC_ALIASES
-from databricks_mlops.models.monitoring import MonitoringConfig
 from databricks_mlops.monitoring.metrics_table import MetricRow
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from databricks_mlops.models.monitoring import MonitoringConfig
+from databricks_mlops.config.monitoring import MonitoringConfig
 from databricks_mlops.monitoring.errors import MonitoringSetupError
 from databricks_mlops.monitoring.monitoring_run import (
     MonitoringRunResult,
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
     from pyspark.sql import DataFrame
 
-    from databricks_mlops.models.workspace import WorkspaceConfig
+    from databricks_mlops.config.workspace import WorkspaceConfig
     from databricks_mlops.runtime import Runtime
 
 __all__ = [

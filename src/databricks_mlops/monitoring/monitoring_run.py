@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from databricks_mlops.errors import ConfigError
-from databricks_mlops.models.monitoring import (
+from databricks_mlops.config.monitoring import (
     DriftConfig,
     MonitoringConfig,
     split_reference,
 )
+from databricks_mlops.errors import ConfigError
 from databricks_mlops.monitoring.errors import MonitoringError as MonitoringError
 from databricks_mlops.monitoring.errors import MonitoringInputError as MonitoringInputError
 from databricks_mlops.monitoring.errors import MonitoringRunError

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from databricks_mlops.models.metrics import LOWER_IS_BETTER as LOWER_IS_BETTER
+from databricks_mlops.config.metrics import LOWER_IS_BETTER as LOWER_IS_BETTER
 from databricks_mlops.monitoring.errors import PerformanceError as PerformanceError
 
 if TYPE_CHECKING:

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from databricks_mlops.models.cron import unix_to_quartz
-from databricks_mlops.models.monitoring import MonitoringConfig
+from databricks_mlops.config.cron import unix_to_quartz
+from databricks_mlops.config.monitoring import MonitoringConfig
 from databricks_mlops.monitoring.errors import MonitoringSetupError
 
 LOCAL_JOB_ID = "local-job:model_monitoring"

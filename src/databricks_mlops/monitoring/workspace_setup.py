@@ -11,7 +11,7 @@ import io
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from databricks_mlops.models.monitoring import MonitoringConfig
+from databricks_mlops.config.monitoring import MonitoringConfig
 from databricks_mlops.monitoring.errors import MonitoringSetupError
 from databricks_mlops.monitoring.monitoring_run import metrics_table_of
 from databricks_mlops.monitoring.scheduled_job import ENTRY_POINT, PACKAGE, MonitoringJob

@@ -19,13 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from databricks_mlops.errors import MLOpsError
 
 if TYPE_CHECKING:
+    from databricks_mlops.config.data import DataConfig
+    from databricks_mlops.config.deployment import DeploymentConfig
+    from databricks_mlops.config.features import FeatureConfig
+    from databricks_mlops.config.training import TrainingConfig
+    from databricks_mlops.config.workspace import WorkspaceConfig
     from databricks_mlops.deployment import Endpoint
     from databricks_mlops.model_training import GateVerdict, ModelTrainer
-    from databricks_mlops.models.data import DataConfig
-    from databricks_mlops.models.deployment import DeploymentConfig
-    from databricks_mlops.models.features import FeatureConfig
-    from databricks_mlops.models.training import TrainingConfig
-    from databricks_mlops.models.workspace import WorkspaceConfig
     from databricks_mlops.validation.validation_run import ValidationRun
 
 logger = logging.getLogger(__name__)

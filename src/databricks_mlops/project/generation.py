@@ -58,7 +58,7 @@ def load_answers_file(path: Path) -> tuple[dict[str, Any], Path | None]:
     """
     import yaml
 
-    from databricks_mlops.models.yaml_source import LimitedSafeLoader, describe_decode_error
+    from databricks_mlops.config.yaml_source import LimitedSafeLoader, describe_decode_error
 
     try:
         raw = path.read_bytes()

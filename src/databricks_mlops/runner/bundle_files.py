@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
+from databricks_mlops.config.yaml_source import LimitedSafeLoader, describe_decode_error
 from databricks_mlops.errors import BundleError
-from databricks_mlops.models.yaml_source import LimitedSafeLoader, describe_decode_error
 
 ROOT_FILE_NAMES = ("databricks.yml", "databricks.yaml")
 

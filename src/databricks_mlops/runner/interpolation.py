@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from databricks_mlops.config.yaml_source import dotted_path
 from databricks_mlops.errors import BundleError, did_you_mean
-from databricks_mlops.models.yaml_source import dotted_path
 
 # The CLI's reference pattern: dotted keys of letters/digits joined by - or _, with [n].
 _KEY = r"[a-zA-Z]+(?:[-_]?[a-zA-Z0-9]+)*"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from databricks_mlops.models.serving import ClientConfig
+from databricks_mlops.config.serving import ClientConfig
 from databricks_mlops.serving_client.endpoints import AuthHeaders, EndpointResolver
 from databricks_mlops.serving_client.errors import (
     ServingError,

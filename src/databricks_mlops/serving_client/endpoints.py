@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from databricks_mlops.models.serving import AuthType, ClientConfig
+from databricks_mlops.config.serving import AuthType, ClientConfig
 from databricks_mlops.serving_client.errors import ServingAuthError
 
 if TYPE_CHECKING:

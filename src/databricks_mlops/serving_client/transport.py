@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
-from databricks_mlops.models.serving import ClientConfig
+from databricks_mlops.config.serving import ClientConfig
 
 if TYPE_CHECKING:
     import requests

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from databricks_mlops.tasks.arguments import parse_task_arguments, run_task
 
 if TYPE_CHECKING:
+    from databricks_mlops.config.features import FeatureConfig
     from databricks_mlops.feature_engineering.build import FeatureBuild
-    from databricks_mlops.models.features import FeatureConfig
 
 
 def run_build_features(config: FeatureConfig, *, refit: bool = False) -> FeatureBuild:
@@ -27,7 +27,7 @@ def run_build_features(config: FeatureConfig, *, refit: bool = False) -> Feature
 
 def main(argv: Sequence[str] | None = None, *, prog: str = "mlops-build-features") -> None:
     def body() -> None:
-        from databricks_mlops.models.features import FeatureConfig
+        from databricks_mlops.config.features import FeatureConfig
 
         args = parse_task_arguments(prog, argv, options=("refit",))
         refit = args.options["refit"].strip().lower() in ("true", "1", "yes")

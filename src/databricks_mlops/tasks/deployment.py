@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from databricks_mlops.tasks.arguments import parse_task_arguments, run_task
 
 if TYPE_CHECKING:
+    from databricks_mlops.config.deployment import DeploymentConfig
+    from databricks_mlops.config.workspace import WorkspaceConfig
     from databricks_mlops.deployment import Endpoint
     from databricks_mlops.deployment.promotion import Promotion
-    from databricks_mlops.models.deployment import DeploymentConfig
-    from databricks_mlops.models.workspace import WorkspaceConfig
     from databricks_mlops.serving_client import PredictionResponse
 
 
@@ -28,7 +28,7 @@ def run_promote(config: DeploymentConfig) -> Promotion:
 
 def promote_main(argv: Sequence[str] | None = None, *, prog: str = "mlops-promote") -> None:
     def body() -> None:
-        from databricks_mlops.models.deployment import DeploymentConfig
+        from databricks_mlops.config.deployment import DeploymentConfig
 
         args = parse_task_arguments(prog, argv)
         config = DeploymentConfig.from_yaml(args.config, args.variables)
@@ -62,7 +62,7 @@ def deploy_main(argv: Sequence[str] | None = None, *, prog: str = "mlops-deploy"
     """``mlops-deploy``: put the configured version (``@champion``) behind the endpoint."""
 
     def body() -> None:
-        from databricks_mlops.models.deployment import DeploymentConfig
+        from databricks_mlops.config.deployment import DeploymentConfig
 
         args = parse_task_arguments(prog, argv)
         config = DeploymentConfig.from_yaml(args.config, args.variables)
@@ -80,10 +80,10 @@ def run_smoke_test(config: DeploymentConfig) -> PredictionResponse:
     """Query the live endpoint by name the way its clients will (``ModelClient``), with
     rows from the served version's input example; fail on errors, a wrong row count or
     a latency above ``rollout.smoke_test.max_latency_ms``."""
+    from databricks_mlops.config.serving import AuthConfig, AuthType, ClientConfig
     from databricks_mlops.deployment import ModelDeployer
     from databricks_mlops.deployment.errors import SmokeTestError, require_serving
     from databricks_mlops.deployment.smoke import smoke_rows
-    from databricks_mlops.models.serving import AuthConfig, AuthType, ClientConfig
     from databricks_mlops.serving_client import ModelClient
 
     serving = require_serving(config)
@@ -127,7 +127,7 @@ def smoke_test_main(argv: Sequence[str] | None = None, *, prog: str = "mlops-smo
     """``mlops-smoke-test``: the last task of model_deployment."""
 
     def body() -> None:
-        from databricks_mlops.models.deployment import DeploymentConfig
+        from databricks_mlops.config.deployment import DeploymentConfig
 
         args = parse_task_arguments(prog, argv)
         config = DeploymentConfig.from_yaml(args.config, args.variables)
@@ -148,8 +148,8 @@ def score_main(argv: Sequence[str] | None = None, *, prog: str = "mlops-score") 
     """``mlops-score``: the batch_inference job."""
 
     def body() -> None:
+        from databricks_mlops.config.deployment import BatchInferenceConfig
         from databricks_mlops.deployment.batch import score_table
-        from databricks_mlops.models.deployment import BatchInferenceConfig
         from databricks_mlops.runtime import get_runtime
 
         args = parse_task_arguments(prog, argv)

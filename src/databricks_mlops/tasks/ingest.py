@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from databricks_mlops.tasks.arguments import parse_task_arguments, run_task
 
 if TYPE_CHECKING:
+    from databricks_mlops.config.data import DataConfig
     from databricks_mlops.ingestion.pipeline import IngestionResult
-    from databricks_mlops.models.data import DataConfig
 
 
 def run_ingest(config: DataConfig) -> IngestionResult:
@@ -43,7 +43,7 @@ def describe(result: IngestionResult) -> str:
 
 def main(argv: Sequence[str] | None = None, *, prog: str = "mlops-ingest") -> None:
     def body() -> None:
-        from databricks_mlops.models.data import DataConfig
+        from databricks_mlops.config.data import DataConfig
 
         args = parse_task_arguments(prog, argv)
         print(describe(run_ingest(DataConfig.from_yaml(args.config, args.variables))))

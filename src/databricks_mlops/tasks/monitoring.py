@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from databricks_mlops.tasks.arguments import TaskArguments, parse_task_arguments, run_task
 
 if TYPE_CHECKING:
-    from databricks_mlops.models.monitoring import MonitoringConfig
+    from databricks_mlops.config.monitoring import MonitoringConfig
     from databricks_mlops.monitoring.monitoring_run import MonitoringRunResult
 
 
@@ -106,8 +106,8 @@ def print_summary(result: MonitoringRunResult) -> None:
 
 def monitor_main(argv: Sequence[str] | None = None, *, prog: str = "mlops-monitor") -> None:
     def body() -> None:
+        from databricks_mlops.config.monitoring import MonitoringConfig
         from databricks_mlops.errors import ConfigError
-        from databricks_mlops.models.monitoring import MonitoringConfig
 
         args = parse_task_arguments(prog, argv, options=("window_end", "run_state_table"))
         window_end = _window_end(args.options["window_end"])

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 
 def _trainer(args: TaskArguments) -> ModelTrainer:
+    from databricks_mlops.config.training import TrainingConfig
     from databricks_mlops.model_training import ModelTrainer
-    from databricks_mlops.models.training import TrainingConfig
 
     return ModelTrainer(TrainingConfig.from_yaml(args.config, args.variables))
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from databricks_mlops.tasks.arguments import parse_task_arguments, run_task
 
 if TYPE_CHECKING:
-    from databricks_mlops.models.data import DataConfig
+    from databricks_mlops.config.data import DataConfig
     from databricks_mlops.validation.validation_run import ValidationRun
 
 
@@ -60,7 +60,7 @@ def require_engine(engine: str, config_path: object) -> None:
 
 def main(argv: Sequence[str] | None = None, *, prog: str = "mlops-validate") -> None:
     def body() -> None:
-        from databricks_mlops.models.data import DataConfig
+        from databricks_mlops.config.data import DataConfig
 
         args = parse_task_arguments(prog, argv, options=("run_id",))
         config = DataConfig.from_yaml(args.config, args.variables)

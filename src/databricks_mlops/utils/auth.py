@@ -1,5 +1,5 @@
 """The documented import path of ``WorkspaceConfig`` (defined in ``models.workspace``)."""
 
-from databricks_mlops.models.workspace import WorkspaceConfig
+from databricks_mlops.config.workspace import WorkspaceConfig
 
 __all__ = ["WorkspaceConfig"]

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from databricks_mlops.config.validation import GxExpectation, Severity
 from databricks_mlops.errors import ConfigError, did_you_mean
 from databricks_mlops.expressions import to_sql
 from databricks_mlops.expressions.nodes import (
@@ -33,7 +34,6 @@ from databricks_mlops.expressions.nodes import (
     Literal,
 )
 from databricks_mlops.expressions.pandas_backend import COMPARISONS
-from databricks_mlops.models.validation import GxExpectation, Severity
 
 if TYPE_CHECKING:
     import pandas as pd

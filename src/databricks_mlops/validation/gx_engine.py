@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from databricks_mlops.config.validation import GxExpectation, ValidationRule
 from databricks_mlops.errors import MLOpsError
-from databricks_mlops.models.validation import GxExpectation, ValidationRule
 from databricks_mlops.validation import gx_checks
 from databricks_mlops.validation.gx_checks import META_KEY, PlannedCheck
 from databricks_mlops.validation.results import (

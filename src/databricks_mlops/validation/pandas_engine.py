@@ -8,10 +8,10 @@ from typing import Any
 
 import pandas as pd
 
+from databricks_mlops.config.validation import ValidationRule
 from databricks_mlops.errors import MLOpsError
 from databricks_mlops.expressions import evaluate_pandas, referenced_names, schema_from_pandas
 from databricks_mlops.expressions.pandas_backend import FrameCache, cache_object_strings
-from databricks_mlops.models.validation import ValidationRule
 from databricks_mlops.validation.results import RuleResult, ValidationResult
 
 

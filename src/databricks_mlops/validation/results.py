@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from databricks_mlops.models.validation import Severity
+from databricks_mlops.config.validation import Severity
 
 if TYPE_CHECKING:
     from databricks_mlops.validation.rules import PreparedRule

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from databricks_mlops.config.validation import ValidationRule
 from databricks_mlops.errors import ConfigError, ExpressionError
 from databricks_mlops.expressions import CompiledRule, ExprType, compile_rule
-from databricks_mlops.models.validation import ValidationRule
 
 
 @dataclass(frozen=True)

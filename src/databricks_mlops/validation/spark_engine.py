@@ -19,8 +19,8 @@ from typing import Any
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from databricks_mlops.config.validation import ValidationRule
 from databricks_mlops.expressions import schema_from_spark, to_spark
-from databricks_mlops.models.validation import ValidationRule
 from databricks_mlops.validation.results import RuleResult, ValidationResult
 from databricks_mlops.validation.rules import PreparedRule, prepare_rules
 

@@ -19,6 +19,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from databricks_mlops.config.data import (
+    AddIngestionTimestamp,
+    CastColumns,
+    DataConfig,
+    Deduplicate,
+    DropColumns,
+    RenameColumns,
+)
+from databricks_mlops.config.features import FeatureConfig
 from databricks_mlops.errors import ConfigError, ExpressionError, MLOpsError, did_you_mean
 from databricks_mlops.expressions import ColumnSchema, ExprType, parse
 from databricks_mlops.expressions.nodes import (
@@ -28,15 +37,6 @@ from databricks_mlops.expressions.nodes import (
     FunctionCall,
     children,
 )
-from databricks_mlops.models.data import (
-    AddIngestionTimestamp,
-    CastColumns,
-    DataConfig,
-    Deduplicate,
-    DropColumns,
-    RenameColumns,
-)
-from databricks_mlops.models.features import FeatureConfig
 from databricks_mlops.validation.rules import prepare_rules
 
 Loc = tuple[str | int, ...]

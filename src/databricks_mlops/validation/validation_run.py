@@ -14,8 +14,8 @@ from pathlib import Path
 
 from pyspark.sql import DataFrame
 
+from databricks_mlops.config.data import AddIngestionTimestamp, DataConfig
 from databricks_mlops.errors import ValidationFailedError
-from databricks_mlops.models.data import AddIngestionTimestamp, DataConfig
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.runtime.locations import path_segment
 from databricks_mlops.validation.results import ValidationResult

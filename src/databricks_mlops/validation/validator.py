@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from databricks_mlops.models.validation import ValidationRule
+from databricks_mlops.config.validation import ValidationRule
 from databricks_mlops.validation.results import ValidationResult
 
 

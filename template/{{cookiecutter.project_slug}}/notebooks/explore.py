@@ -9,7 +9,7 @@
 
 from pathlib import Path
 
-from databricks_mlops.models.data import DataConfig
+from databricks_mlops.config.data import DataConfig
 from databricks_mlops.runner import load_bundle
 from databricks_mlops.runtime import get_runtime
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from databricks_mlops.models.config import CONFIG_KINDS
+from databricks_mlops.config.kinds import CONFIG_KINDS
 
 PROJECT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted((PROJECT / "configs").glob("*.yml"))
@@ -49,8 +49,8 @@ def test_config_loads_with_its_schema(path: Path, target: str) -> None:
 
 
 def test_the_stages_read_the_tables_the_bundle_names(stage_variables: dict[str, str]) -> None:
-    from databricks_mlops.models.data import DataConfig
-    from databricks_mlops.models.training import TrainingConfig
+    from databricks_mlops.config.data import DataConfig
+    from databricks_mlops.config.training import TrainingConfig
 
     where = f"{stage_variables['catalog']}.{stage_variables['schema']}"
     data = DataConfig.from_yaml(PROJECT / "configs" / "data.yml", stage_variables)
@@ -67,7 +67,7 @@ def test_the_configured_estimator_builds_with_its_hyperparameters(
 ) -> None:
     import importlib
 
-    from databricks_mlops.models.training import TrainingConfig
+    from databricks_mlops.config.training import TrainingConfig
 
     config = TrainingConfig.from_yaml(PROJECT / "configs" / "training.yml", stage_variables)
     assert config.estimator is not None

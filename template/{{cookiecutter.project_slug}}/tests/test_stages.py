@@ -36,7 +36,7 @@ def arguments(config: Path | str, variables: dict[str, str], **extra: str) -> li
 def sample_data(mlops_home: Path, stage_variables: dict[str, str], runtime) -> str:
     """Rows of the declared columns, written where configs/data.yml reads its source."""
     from databricks_mlops.datasets import sample_rows, write_dataset
-    from databricks_mlops.models.data import DataConfig
+    from databricks_mlops.config.data import DataConfig
 
     config = DataConfig.from_yaml(CONFIGS / "data.yml", stage_variables)
     rows = sample_rows(config, rows=ROWS, seed=7)
@@ -55,7 +55,7 @@ def ungated_training(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def load(kind: str, name: str, variables: dict[str, str]) -> Any:
-    from databricks_mlops.models.config import CONFIG_KINDS
+    from databricks_mlops.config.kinds import CONFIG_KINDS
 
     return CONFIG_KINDS[kind].from_yaml(CONFIGS / name, variables)
 

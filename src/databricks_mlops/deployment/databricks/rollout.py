@@ -42,8 +42,8 @@ if TYPE_CHECKING:
         ServingEndpointDetailed,
     )
 
+    from databricks_mlops.config.deployment import DeploymentConfig, ServingConfig
     from databricks_mlops.deployment.endpoint import Endpoint
-    from databricks_mlops.models.deployment import DeploymentConfig, ServingConfig
 
 
 class Rollout:

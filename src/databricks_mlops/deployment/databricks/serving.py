@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.service.serving import ServingEndpointDetailed
 
-    from databricks_mlops.models.deployment import DeploymentConfig
+    from databricks_mlops.config.deployment import DeploymentConfig
 
 __all__ = ["DatabricksServingBackend", "DeploymentError"]
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from databricks_mlops.config.deployment import endpoint_name_for
 from databricks_mlops.deployment.endpoint import Endpoint, EndpointState, ServedVersion
 from databricks_mlops.deployment.errors import DeploymentError
-from databricks_mlops.models.deployment import endpoint_name_for
 
 if TYPE_CHECKING:
     from databricks.sdk.service.serving import (
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
         TrafficConfig,
     )
 
-    from databricks_mlops.models.deployment import DeploymentConfig, ServingConfig
+    from databricks_mlops.config.deployment import DeploymentConfig, ServingConfig
 
 # Where the endpoint remembers the version it served before the last rollout (for rollback).
 PREVIOUS_MODEL_TAG = "mlops.previous_model"

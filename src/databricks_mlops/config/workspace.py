@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from databricks_mlops.models.base import EnvSecret, EnvStr, StrictModel
+from databricks_mlops.config.base import EnvSecret, EnvStr, StrictModel
 
 
 class WorkspaceConfig(StrictModel):

@@ -13,11 +13,11 @@ from pydantic import ValidationError
 from pyspark.sql import SparkSession
 from sklearn.metrics import get_scorer  # type: ignore[import-untyped]
 
+from databricks_mlops.config.metrics import METRICS, MODEL_TYPES, metric_names
+from databricks_mlops.config.monitoring import MonitoringConfig
+from databricks_mlops.config.training import MetricGate, TrainingConfig, TuningConfig
 from databricks_mlops.errors import ConfigError
 from databricks_mlops.model_training import metrics as training_metrics
-from databricks_mlops.models.metrics import METRICS, MODEL_TYPES, metric_names
-from databricks_mlops.models.monitoring import MonitoringConfig
-from databricks_mlops.models.training import MetricGate, TrainingConfig, TuningConfig
 from databricks_mlops.monitoring import StatusMetrics, performance
 
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from databricks_mlops.models.base import CaseInsensitiveEnum, StrictModel
+from databricks_mlops.config.base import CaseInsensitiveEnum, StrictModel
 
 
 class Severity(CaseInsensitiveEnum):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from databricks_mlops.models.cron import unix_to_quartz
-from databricks_mlops.models.monitoring import MonitoringConfig
-from databricks_mlops.models.pipeline import ScheduleConfig
+from databricks_mlops.config.cron import unix_to_quartz
+from databricks_mlops.config.monitoring import MonitoringConfig
+from databricks_mlops.config.pipeline import ScheduleConfig
 from databricks_mlops.monitoring.monitoring_types import quartz_schedule
 
 UNIX_DAY_NAMES = {0: "SUN", 1: "MON", 2: "TUE", 3: "WED", 4: "THU", 5: "FRI", 6: "SAT", 7: "SUN"}

@@ -1,7 +1,7 @@
-"""All stage configs under one import path (the documented ``databricks_mlops.models.config``)."""
+"""All stage configs under one import path (``CONFIG_KINDS``; the documented path is ``databricks_mlops.models.config``)."""
 
-from databricks_mlops.models.base import StrictModel
-from databricks_mlops.models.data import (
+from databricks_mlops.config.base import StrictModel
+from databricks_mlops.config.data import (
     AddIngestionTimestamp,
     CastColumns,
     DataConfig,
@@ -11,12 +11,12 @@ from databricks_mlops.models.data import (
     RenameColumns,
     TransformStep,
 )
-from databricks_mlops.models.deployment import BatchInferenceConfig, DeploymentConfig, ServingConfig
-from databricks_mlops.models.features import FeatureConfig, TransformationType
-from databricks_mlops.models.monitoring import AlertConfig, DriftConfig, MonitoringConfig
-from databricks_mlops.models.pipeline import NotificationConfig, PipelineConfig, ScheduleConfig
-from databricks_mlops.models.training import ModelType, TrainingConfig
-from databricks_mlops.models.validation import Severity, ValidationRule
+from databricks_mlops.config.deployment import BatchInferenceConfig, DeploymentConfig, ServingConfig
+from databricks_mlops.config.features import FeatureConfig, TransformationType
+from databricks_mlops.config.monitoring import AlertConfig, DriftConfig, MonitoringConfig
+from databricks_mlops.config.pipeline import NotificationConfig, PipelineConfig, ScheduleConfig
+from databricks_mlops.config.training import ModelType, TrainingConfig
+from databricks_mlops.config.validation import Severity, ValidationRule
 
 __all__ = [
     "AddIngestionTimestamp",

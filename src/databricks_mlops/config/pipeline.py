@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from databricks_mlops.models.base import StrictModel
-from databricks_mlops.models.cron import unix_to_quartz
+from databricks_mlops.config.base import StrictModel
+from databricks_mlops.config.cron import unix_to_quartz
 
 
 class ScheduleConfig(StrictModel):

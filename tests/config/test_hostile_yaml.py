@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from databricks_mlops.config.kinds import CONFIG_KINDS, TrainingConfig
+from databricks_mlops.config.yaml_source import MAX_DEPTH, LimitedSafeLoader
 from databricks_mlops.errors import ConfigError
-from databricks_mlops.models.config import CONFIG_KINDS, TrainingConfig
-from databricks_mlops.models.yaml_source import MAX_DEPTH, LimitedSafeLoader
 
 # Guards against a hang, not a benchmark: each load answers in milliseconds, and an
 # unbounded one never would (the alias bomb below expands to 9**9 strings).

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, model_validator
 
-from databricks_mlops.models.base import StrictModel
+from databricks_mlops.config.base import StrictModel
 
 
 class SmokeTestConfig(StrictModel):

@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 
-from databricks_mlops.models.base import CaseInsensitiveEnum, StrictModel
-from databricks_mlops.models.metrics import (
+from databricks_mlops.config.base import CaseInsensitiveEnum, StrictModel
+from databricks_mlops.config.metrics import (
     DEFAULT_PRIMARY_METRIC,
     check_metric,
     greater_is_better,
@@ -21,7 +21,7 @@ class ModelType(CaseInsensitiveEnum):
     REGRESSION = "regression"
 
 
-# Derived from the one catalogue (models/metrics.py); kept here for existing imports.
+# Derived from the one catalogue (config/metrics.py); kept here for existing imports.
 CLASSIFICATION_METRICS = metric_names("classification")
 REGRESSION_METRICS = metric_names("regression")
 _DIRECTION_DEFAULT = f"Defaults from the metric ({lower_is_better_text()}: lower is better)."

@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from databricks_mlops.errors import ConfigError
-from databricks_mlops.models.alerting import (
+from databricks_mlops.config.alerting import (
     AlertConfig,
     AlertRetryConfig,
     EmailChannel,
     SlackChannel,
     WebhookChannel,
 )
-from databricks_mlops.models.monitoring import MonitoringConfig
+from databricks_mlops.config.monitoring import MonitoringConfig
+from databricks_mlops.errors import ConfigError
 
 
 def test_seed_shorthand_builds_email_and_slack_channels_with_smtp_defaults() -> None:

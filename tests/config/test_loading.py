@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from databricks_mlops.errors import ConfigError
-from databricks_mlops.models.config import (
+from databricks_mlops.config.kinds import (
     DataConfig,
     DeploymentConfig,
     MonitoringConfig,
     TrainingConfig,
 )
+from databricks_mlops.errors import ConfigError
 
 TRAINING = """\
 model_type: classification

@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
+from databricks_mlops.config.base import SUBSTITUTED
+from databricks_mlops.config.substitution import UnsetVariableError, substitute
+from databricks_mlops.config.yaml_source import Loc, YamlSource, dotted_path, read_yaml
 from databricks_mlops.errors import ConfigError, did_you_mean
-from databricks_mlops.models.base import SUBSTITUTED
-from databricks_mlops.models.substitution import UnsetVariableError, substitute
-from databricks_mlops.models.yaml_source import Loc, YamlSource, dotted_path, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, ConfigDict, Field, field_validator, model_validator
 
+from databricks_mlops.config.base import CaseInsensitiveEnum, StrictModel
 from databricks_mlops.errors import did_you_mean
-from databricks_mlops.models.base import CaseInsensitiveEnum, StrictModel
 
 
 class TransformationType(CaseInsensitiveEnum):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
 
-from databricks_mlops.models.base import CaseInsensitiveEnum, EnvSecret, EnvStr, StrictModel
+from databricks_mlops.config.base import CaseInsensitiveEnum, EnvSecret, EnvStr, StrictModel
 
 
 class AuthType(CaseInsensitiveEnum):

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, SecretStr, ValidationInfo
 
-from databricks_mlops.models.substitution import UnsetVariableError, substitute
+from databricks_mlops.config.substitution import UnsetVariableError, substitute
 
 # Validation context key the YAML loader sets once it has substituted ${...} itself.
 SUBSTITUTED = "variables_substituted"
@@ -36,7 +36,7 @@ class StrictModel(BaseModel):
     def from_yaml(cls, path: str | Path, variables: Mapping[str, str] | None = None) -> Self:
         """Load ``path``; ``${VAR}`` / ``${VAR:-default}`` come from ``variables``, the
         environment, then the file's own ``environment_vars``."""
-        from databricks_mlops.models.loading import load_config
+        from databricks_mlops.config.loading import load_config
 
         return load_config(cls, path, variables)
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 
-from databricks_mlops.models.base import EnvSecret, EnvStr, StrictModel
+from databricks_mlops.config.base import EnvSecret, EnvStr, StrictModel
 
 _WINDOW = re.compile(r"^(\d+)\s*([smhd])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -7,15 +7,15 @@ from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BeforeValidator, Field, field_validator, model_validator
 
-from databricks_mlops.models.alerting import (
+from databricks_mlops.config.alerting import (
     AlertConfig,
     EmailChannel,
     NotificationChannel,
     SlackChannel,
     WebhookChannel,
 )
-from databricks_mlops.models.base import StrictModel, as_list
-from databricks_mlops.models.metrics import METRIC_ALIASES, metric_names
+from databricks_mlops.config.base import StrictModel, as_list
+from databricks_mlops.config.metrics import METRIC_ALIASES, metric_names
 
 __all__ = [
     "METRIC_ALIASES",
@@ -197,6 +197,6 @@ class MonitoringConfig(StrictModel):
         return chosen or list(known)
 
 
-# Derived from the one catalogue (models/metrics.py); kept here for existing imports.
+# Derived from the one catalogue (config/metrics.py); kept here for existing imports.
 CLASSIFICATION_METRICS = metric_names("classification")
 REGRESSION_METRICS = metric_names("regression")

@@ -6,8 +6,6 @@ import math
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
-
 from databricks_mlops.models.config import (
     CONFIG_KINDS,
     DataConfig,
@@ -24,6 +22,8 @@ from databricks_mlops.models.monitoring import AlertConfig, DriftConfig, SlackCh
 from databricks_mlops.models.serving import AuthConfig, AuthType, ClientConfig
 from databricks_mlops.models.training import ModelType
 from databricks_mlops.models.validation import Severity, ValidationRule
+from pydantic import ValidationError
+
 from databricks_mlops.utils.auth import WorkspaceConfig
 
 EXAMPLES = Path(__file__).parent / "seed_examples"

@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from databricks_mlops.config.base import StrictModel
+from databricks_mlops.config.validation import ValidationRule, ValidationSettings
 from databricks_mlops.errors import did_you_mean
-from databricks_mlops.models.base import StrictModel
-from databricks_mlops.models.validation import ValidationRule, ValidationSettings
 
 _SIMPLE_TYPES = (
     "string", "int", "integer", "bigint", "long", "smallint", "short", "tinyint", "byte",

@@ -1,0 +1,1 @@
+"""Typed configuration schemas (pydantic v2). Imports neither Spark nor MLflow."""
