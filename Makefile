@@ -68,8 +68,8 @@ test-connect: setup
 	  --deselect tests/monitoring/test_drift.py::test_number_of_spark_jobs_does_not_grow_with_features
 
 lint: setup
-	$(RUN) ruff check src tests
-	$(RUN) ruff format --check src tests
+	$(RUN) ruff check --no-cache src tests
+	$(RUN) ruff format --no-cache --check src tests
 	$(RUN) mypy
 	$(RUN) lint-imports
 

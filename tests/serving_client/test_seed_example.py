@@ -20,8 +20,9 @@ def test_the_seed_example_runs_against_the_local_scoring_server(
     monkeypatch.setenv("MLOPS_HOME", str(tmp_path))  # no registered endpoints: the URL is it
 
     # --- the seed's block; only workspace_url points at the local server -----------------
-    from databricks_mlops.model_serving import ModelClient
     from databricks_mlops.models.serving import AuthConfig, AuthType, ClientConfig
+
+    from databricks_mlops.model_serving import ModelClient
 
     # Create type-safe client configuration
     client_config = ClientConfig(
@@ -78,10 +79,10 @@ def test_batched_predictions_match_the_model_loaded_in_process(
     tmp_path: Path,
 ) -> None:
     import mlflow
+    from databricks_mlops.models.serving import AuthConfig, AuthType, ClientConfig
 
     from databricks_mlops.datasets import generate_churn
     from databricks_mlops.model_serving import ModelClient
-    from databricks_mlops.models.serving import AuthConfig, AuthType, ClientConfig
 
     monkeypatch.setenv("MLOPS_HOME", str(tmp_path))
     name, _ = churn_champion

@@ -18,6 +18,9 @@ from databricks_mlops.deployment.errors import SmokeTestError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from databricks_mlops.config.deployment import DeploymentConfig
+    from databricks_mlops.serving_client import PredictionResponse
+
 
 @dataclass(frozen=True)
 class SmokeResult:
@@ -103,17 +106,66 @@ def smoke_test(
             f"smoke request to {target} answered non-JSON: {response.text[:200]!r}"
         ) from exc
     answered = _prediction_count(body)
-    if answered != len(frame):
+    check_answer(target, len(frame), answered, latency_ms, max_latency_ms, str(body)[:300])
+    return SmokeResult(url=target, rows=len(frame), latency_ms=latency_ms)
+
+
+def check_answer(
+    target: str,
+    sent: int,
+    answered: int | None,
+    latency_ms: float,
+    max_latency_ms: float | None,
+    body: str = "",
+) -> None:
+    """One prediction per row sent, within the latency bound: else :class:`SmokeTestError`."""
+    if answered != sent:
         raise SmokeTestError(
-            f"smoke request to {target} sent {len(frame)} rows but got {answered} predictions: "
-            f"{str(body)[:300]}"
+            f"smoke request to {target} sent {sent} rows but got {answered} predictions"
+            + (f": {body}" if body else "")
         )
     if max_latency_ms is not None and latency_ms > max_latency_ms:
         raise SmokeTestError(
             f"smoke request to {target} took {latency_ms:.1f} ms, above max_latency_ms "
             f"{max_latency_ms:g}: raise the bound or look at the server's load"
         )
-    return SmokeResult(url=target, rows=len(frame), latency_ms=latency_ms)
+
+
+def smoke_test_endpoint(config: DeploymentConfig) -> PredictionResponse:
+    """Query the live endpoint by name the way its clients will (``ModelClient``), with
+    rows from the served version's input example; fail on errors, a wrong row count or
+    a latency above ``rollout.smoke_test.max_latency_ms``."""
+    from databricks_mlops.config.serving import AuthConfig, AuthType, ClientConfig
+    from databricks_mlops.deployment.deployer import ModelDeployer
+    from databricks_mlops.deployment.errors import require_serving
+    from databricks_mlops.serving_client import ModelClient
+
+    serving = require_serving(config)
+    name = serving.endpoint_name
+    deployer = ModelDeployer()
+    endpoint = deployer.get(name)
+    if endpoint is None or endpoint.state != "READY":
+        state = "does not exist" if endpoint is None else f"is {endpoint.state}"
+        raise SmokeTestError(f"endpoint {name} {state}: run the deploy task first")
+    main = endpoint.main_served
+    if main is None:
+        raise SmokeTestError(f"endpoint {name} serves no model version: run the deploy task first")
+    rows = smoke_rows(f"models:/{main.model_name}/{main.version}", serving.rollout.smoke_test.rows)
+    if deployer.kind == "local":
+        # Any loopback URL: the client finds the endpoint in the local registry by name.
+        auth = AuthConfig(auth_type=AuthType.NONE)
+        client_config = ClientConfig(workspace_url="http://127.0.0.1", auth=auth)
+    else:
+        host = endpoint.url.split("/serving-endpoints/")[0]
+        client_config = ClientConfig(
+            workspace_url=host, auth=AuthConfig(auth_type=AuthType.DEFAULT)
+        )
+    with ModelClient(client_config) as client:
+        response = client.predict(name, rows)
+    answered = len(next(iter(response.predictions.values()), []))
+    limit = serving.rollout.smoke_test.max_latency_ms
+    check_answer(f"endpoint {name}", len(rows), answered, response.metadata.latency_ms, limit)
+    return response
 
 
 def _prediction_count(body: Any) -> int | None:

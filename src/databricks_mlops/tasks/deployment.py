@@ -77,50 +77,10 @@ def deploy_main(argv: Sequence[str] | None = None, *, prog: str = "mlops-deploy"
 
 
 def run_smoke_test(config: DeploymentConfig) -> PredictionResponse:
-    """Query the live endpoint by name the way its clients will (``ModelClient``), with
-    rows from the served version's input example; fail on errors, a wrong row count or
-    a latency above ``rollout.smoke_test.max_latency_ms``."""
-    from databricks_mlops.config.serving import AuthConfig, AuthType, ClientConfig
-    from databricks_mlops.deployment import ModelDeployer
-    from databricks_mlops.deployment.errors import SmokeTestError, require_serving
-    from databricks_mlops.deployment.smoke import smoke_rows
-    from databricks_mlops.serving_client import ModelClient
+    """The smoke-test stage (``deployment.smoke.smoke_test_endpoint``)."""
+    from databricks_mlops.deployment.smoke import smoke_test_endpoint
 
-    serving = require_serving(config)
-    name = serving.endpoint_name
-    deployer = ModelDeployer()
-    endpoint = deployer.get(name)
-    if endpoint is None or endpoint.state != "READY":
-        state = "does not exist" if endpoint is None else f"is {endpoint.state}"
-        raise SmokeTestError(f"endpoint {name} {state}: run the deploy task first")
-    main = endpoint.main_served
-    if main is None:
-        raise SmokeTestError(f"endpoint {name} serves no model version: run the deploy task first")
-    rows = smoke_rows(f"models:/{main.model_name}/{main.version}", serving.rollout.smoke_test.rows)
-    if deployer.kind == "local":
-        # Any loopback URL: the client finds the endpoint in the local registry by name.
-        client_config = ClientConfig(
-            workspace_url="http://127.0.0.1", auth=AuthConfig(auth_type=AuthType.NONE)
-        )
-    else:
-        host = endpoint.url.split("/serving-endpoints/")[0]
-        client_config = ClientConfig(
-            workspace_url=host, auth=AuthConfig(auth_type=AuthType.DEFAULT)
-        )
-    with ModelClient(client_config) as client:
-        response = client.predict(name, rows)
-    answered = len(next(iter(response.predictions.values()), []))
-    if answered != len(rows):
-        raise SmokeTestError(
-            f"endpoint {name} answered {answered} predictions for {len(rows)} rows"
-        )
-    limit = serving.rollout.smoke_test.max_latency_ms
-    if limit is not None and response.metadata.latency_ms > limit:
-        raise SmokeTestError(
-            f"endpoint {name} took {response.metadata.latency_ms:.0f} ms, above "
-            f"serving.rollout.smoke_test.max_latency_ms={limit:g}"
-        )
-    return response
+    return smoke_test_endpoint(config)
 
 
 def smoke_test_main(argv: Sequence[str] | None = None, *, prog: str = "mlops-smoke-test") -> None:
