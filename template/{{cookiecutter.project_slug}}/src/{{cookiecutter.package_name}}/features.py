@@ -4,8 +4,10 @@
 A transform learns its statistics in the feature job's single Spark aggregation pass
 (``aggregates`` / ``finish``), and applies them on Spark (the feature table) and on
 pandas (the served model) with the same result. Registration happens on import: the
-``build_features`` task imports this module, and the ``databricks_mlops.transforms`` entry
-point in pyproject.toml lets a served model find it without importing anything by hand.
+``build_features`` task imports this module (the ``databricks_mlops.transforms`` entry point
+in pyproject.toml names it too). A trained model logs this package as code and records
+each custom transform's ``module:Class``, so a served model imports it from its own code,
+not from an installed distribution.
 """
 
 from __future__ import annotations
