@@ -32,6 +32,7 @@ from databricks_mlops.utils.auth import WorkspaceConfig
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = "main.monitor_api"
+DRIFT_STATE_NOTEBOOK = "src/databricks_mlops/monitoring/notebooks/drift_gate.py"
 MODEL = f"{SCHEMA}.churn_model"
 OWNER = "monitor-owner@example.com"  # who the token belongs to (SCIM Me)
 FEATURES = ["tenure", "monthly_charges", "contract_type"]
@@ -418,7 +419,7 @@ def test_setup_with_a_retrain_job_adds_the_gated_retraining_loop(
     (uploaded,) = [raw for raw in uploads if notebook["notebook_path"] in raw]
     fields = multipart_fields(uploaded)
     assert (fields["format"], fields["language"]) == ("SOURCE", "PYTHON")
-    assert fields["content"] == (REPO / "notebooks/drift_gate.py").read_text()
+    assert fields["content"] == (REPO / DRIFT_STATE_NOTEBOOK).read_text()
 
 
 def multipart_fields(raw: str) -> dict[str, str]:
