@@ -17,7 +17,7 @@ from databricks_mlops.config.features import (
     TransformationType,
 )
 
-SEED_YAML = Path(__file__).parents[1] / "models" / "seed_examples" / "feature.yml"
+SEED_YAML = Path(__file__).parents[1] / "config" / "seed_examples" / "feature.yml"
 
 
 def test_seed_yaml_loads_with_empty_derived() -> None:

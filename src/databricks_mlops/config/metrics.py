@@ -4,7 +4,7 @@ Training configs (metrics, gates, tuning), cross-validation, the training/evalua
 computations and monitoring's Spark performance all read this table, so a metric one of
 them knows is a metric all of them know, with the same direction. Adding a metric means
 a row here plus its computation in ``model_training/metrics.py`` and
-``monitoring/performance.py``; ``tests/models/test_metrics.py`` fails until all agree.
+``monitoring/performance.py``; ``tests/config/test_metrics.py`` fails until all agree.
 """
 
 from __future__ import annotations
