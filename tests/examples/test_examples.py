@@ -28,7 +28,10 @@ EXPECTED = {
 
 
 def run_example(name: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MLOPS_HOME": str(tmp_path / "home"), "MLOPS_RUNTIME": "local"}
+    # A user's shell, not this suite's process: MLflow settings an earlier test left in the
+    # environment (MLFLOW_EXPERIMENT_ID of another store, the tracking URIs) stay out.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env.update({"MLOPS_HOME": str(tmp_path / "home"), "MLOPS_RUNTIME": "local"})
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return subprocess.run(
         [sys.executable, str(EXAMPLES / name), *args],

@@ -178,7 +178,17 @@ def test_upload_before_login_says_what_to_do(project: Path, workspace: Path) -> 
 
 def test_make_upload_sample_passes_target_and_profile(project: Path) -> None:
     done = subprocess.run(
-        ["make", "-n", "upload-sample", "TARGET=prod", "PROFILE=prod-ws", "UV=uv"],
+        # --no-print-directory: under CI's own `make test` this make is a sub-make, which
+        # would otherwise print "Entering/Leaving directory" lines around its output.
+        [
+            "make",
+            "-n",
+            "--no-print-directory",
+            "upload-sample",
+            "TARGET=prod",
+            "PROFILE=prod-ws",
+            "UV=uv",
+        ],
         cwd=project,
         capture_output=True,
         text=True,

@@ -35,8 +35,8 @@ def arguments(config: Path | str, variables: dict[str, str], **extra: str) -> li
 @pytest.fixture(scope="module")
 def sample_data(mlops_home: Path, stage_variables: dict[str, str], runtime) -> str:
     """Rows of the declared columns, written where configs/data.yml reads its source."""
-    from databricks_mlops.datasets import sample_rows, write_dataset
     from databricks_mlops.config.data import DataConfig
+    from databricks_mlops.datasets import sample_rows, write_dataset
 
     config = DataConfig.from_yaml(CONFIGS / "data.yml", stage_variables)
     rows = sample_rows(config, rows=ROWS, seed=7)

@@ -138,8 +138,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--profile", help="Databricks CLI profile of the target's workspace.")
     args = parser.parse_args(argv)
 
-    from databricks_mlops.datasets import get_dataset, sample_rows, write_dataset
     from databricks_mlops.config.data import DataConfig
+    from databricks_mlops.datasets import get_dataset, sample_rows, write_dataset
     from databricks_mlops.runner import load_bundle
     from databricks_mlops.runtime import get_runtime
 
