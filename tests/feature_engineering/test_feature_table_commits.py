@@ -51,7 +51,7 @@ def test_the_table_is_created_with_its_metadata_in_one_commit(
 ) -> None:
     name = "main.features_commits.created"
     written = write_feature_table(runtime, customers(spark), config_for(name), name)
-    history = runtime.delta_table(name).history().collect()
+    history = runtime.delta_history(name).collect()
     assert [(row["version"], row["operation"]) for row in history] == [
         (0, "CREATE TABLE AS SELECT")
     ]
@@ -76,7 +76,7 @@ def test_a_table_left_without_metadata_is_repaired_by_the_next_build(
     runtime.write_delta(customers(spark).write.format("delta").mode("overwrite"), name)
     with pytest.raises(FeatureEngineeringError, match=r"is a Delta table but not a feature table"):
         describe_feature_table(runtime, name)
-    before = runtime.delta_table(name).history(1).collect()[0]["version"]
+    before = runtime.delta_history(name, 1).collect()[0]["version"]
 
     build_feature_table(runtime, config_for(name), source=customers(spark))
 
@@ -85,14 +85,14 @@ def test_a_table_left_without_metadata_is_repaired_by_the_next_build(
     assert (info.description, info.tags) == ("churn features", {"owner": "tests"})
     operations = [
         row["operation"]
-        for row in runtime.delta_table(name).history().orderBy("version").collect()
+        for row in runtime.delta_history(name).orderBy("version").collect()
         if row["version"] > before
     ]
     assert operations == ["SET TBLPROPERTIES", "MERGE"]  # one repair commit, then the data
     assert runtime.read_delta(name).count() == 3
     # Repaired once: the next build commits only its (empty) MERGE.
     build_feature_table(runtime, config_for(name), source=customers(spark))
-    latest = runtime.delta_table(name).history(1).collect()[0]
+    latest = runtime.delta_history(name, 1).collect()[0]
     assert (latest["version"], latest["operation"]) == (before + 3, "MERGE")
 
 

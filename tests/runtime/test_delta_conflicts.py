@@ -11,6 +11,7 @@ from tests.runtime.delta_race import commit_inside, gated
 from databricks_mlops.errors import ConcurrentWriteError
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors
+from databricks_mlops.runtime.delta_sql import merge_into
 
 SCHEMA = "id long, value string"
 
@@ -29,14 +30,7 @@ def test_a_merge_losing_to_a_concurrent_append_is_a_concurrent_write_error(
 
     def merge() -> None:
         with delta_conflicts_as_errors(name, "MERGE"):
-            (
-                runtime.delta_table(name)
-                .alias("t")
-                .merge(source.alias("s"), "t.id = s.id")
-                .whenMatchedUpdateAll()
-                .whenNotMatchedInsertAll()
-                .execute()
-            )
+            merge_into(runtime, name, source, "t.id = s.id")
 
     def append() -> None:
         extra = spark.createDataFrame([(9, "q")], SCHEMA)

@@ -126,7 +126,7 @@ def test_failed_error_rule_leaves_the_published_table_exactly_as_it_was(
     source.write_text("id,age\n1,30\n2,40\n")
     config = gated_config(tmp_path, source, destination, rules)
     ingest_then_validate(config, "good")
-    published = int(runtime.delta_table(destination).history(1).collect()[0]["version"])
+    published = int(runtime.delta_history(destination, 1).collect()[0]["version"])
     table = runtime.table(destination)
     rows = sorted((r.id, r.age, r._ingested_at) for r in spark.table(table).collect())
     assert [(i, a) for i, a, _ in rows] == [(1, 30), (2, 40)]

@@ -36,6 +36,7 @@ from databricks_mlops.expressions.sql_backend import sql_identifier
 from databricks_mlops.model_training.model_registry import version_by_alias
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors
+from databricks_mlops.runtime.delta_sql import merge_into
 
 
 class BatchInferenceError(DeploymentError):
@@ -124,15 +125,7 @@ def _merge_log(runtime: Runtime, log: DataFrame, keys: list[str], table: str) ->
         runtime.write_delta(log.write.format("delta").mode("overwrite"), table)
         return
     on = " AND ".join(f"t.{sql_identifier(k)} <=> s.{sql_identifier(k)}" for k in keys)
-    (
-        runtime.delta_table(table)
-        .alias("t")
-        .merge(log.alias("s"), on)
-        .withSchemaEvolution()
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
-        .execute()
-    )
+    merge_into(runtime, table, log, on, evolve_schema=True)
 
 
 def _scoring_env_manager(runtime: Runtime, model_uri: str) -> EnvManager:

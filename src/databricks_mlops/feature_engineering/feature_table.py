@@ -29,6 +29,7 @@ from databricks_mlops.expressions.sql_backend import sql_identifier, sql_string
 from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors
+from databricks_mlops.runtime.delta_sql import delta_identifier, merge_into
 from databricks_mlops.runtime.locations import TableName, looks_like_table_name, table_location
 
 if TYPE_CHECKING:
@@ -130,15 +131,7 @@ def _merge(runtime: Runtime, df: DataFrame, keys: list[str], table_name: str) ->
         )
     try:
         with delta_conflicts_as_errors(table_name, "feature table MERGE"):
-            (
-                runtime.delta_table(table_name)
-                .alias("t")
-                .merge(df.alias("s"), on)
-                .withSchemaEvolution()
-                .whenMatchedUpdateAll(condition=changed)
-                .whenNotMatchedInsertAll()
-                .execute()
-            )
+            merge_into(runtime, table_name, df, on, update_condition=changed, evolve_schema=True)
     except ConcurrentWriteError:
         raise
     except Exception as exc:
@@ -205,7 +198,7 @@ def _repair_metadata(runtime: Runtime, config: FeatureConfig, table_name: str) -
 
     Earlier versions created the table, then set its properties in a second commit: a run
     stopped in between left a Delta table that is not a feature table. One commit fixes it."""
-    reference = _reference(runtime, table_name)
+    reference = delta_identifier(runtime, table_name)
     detail = runtime.spark.sql(f"DESCRIBE DETAIL {reference}").first()
     if detail is None:
         return
@@ -239,7 +232,7 @@ def describe_feature_table(runtime: Runtime, table_name: str) -> FeatureTableInf
             tags=dict(table.tags or {}),
             partition_columns=list(table.partition_columns or []),
         )
-    detail = runtime.spark.sql(f"DESCRIBE DETAIL {_reference(runtime, table_name)}").first()
+    detail = runtime.spark.sql(f"DESCRIBE DETAIL {delta_identifier(runtime, table_name)}").first()
     if detail is None:
         raise FeatureEngineeringError(f"feature table {table_name} not found")
     props = dict(detail["properties"] or {})
@@ -280,9 +273,3 @@ def _write_with_feature_client(df: DataFrame, config: FeatureConfig, table_name:
             description=config.description,
             tags=config.tags,
         )
-
-
-def _reference(runtime: Runtime, table_name: str) -> str:
-    if "/" in table_name or ":" in table_name:
-        return f"delta.`{runtime.path(table_name)}`"
-    return runtime.table(table_name)

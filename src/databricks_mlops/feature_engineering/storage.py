@@ -20,6 +20,7 @@ from databricks_mlops.feature_engineering.errors import FeatureEngineeringError
 from databricks_mlops.feature_engineering.state import FittedFeatureState
 from databricks_mlops.runtime import Runtime, delta_commits
 from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors
+from databricks_mlops.runtime.delta_sql import merge_into
 
 _STAMP = "databricks_mlops.fitted_state:"
 STATE_SCHEMA = T.StructType(
@@ -71,13 +72,7 @@ def save_state(runtime: Runtime, table_name: str, state: FittedFeatureState) -> 
         if not runtime.delta_exists(target):
             runtime.write_delta(row.write.format("delta").mode("overwrite"), target)
         else:
-            (
-                runtime.delta_table(target)
-                .alias("t")
-                .merge(row.alias("s"), "t.state_hash = s.state_hash")
-                .whenNotMatchedInsertAll()
-                .execute()
-            )
+            merge_into(runtime, target, row, "t.state_hash = s.state_hash", update=False)
     return digest
 
 

@@ -22,7 +22,7 @@ import time
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -35,9 +35,7 @@ from databricks_mlops.ingestion.transform_steps import apply_steps
 from databricks_mlops.runtime import Runtime, get_runtime, looks_like_table_name
 from databricks_mlops.runtime.delta_commits import stamped_commits
 from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors
-
-if TYPE_CHECKING:
-    from delta.tables import DeltaTable
+from databricks_mlops.runtime.delta_sql import merge_into, optimize, quote
 
 logger = logging.getLogger(__name__)
 
@@ -200,7 +198,7 @@ class DataPipeline:
                 self.runtime.register_table(cfg.table_name, target)
             if cfg.z_order_by:
                 with delta_conflicts_as_errors(target, "OPTIMIZE ZORDER BY"):
-                    self._delta_table().optimize().executeZOrderBy(*cfg.z_order_by)
+                    optimize(self.runtime, target, cfg.z_order_by)
         except MLOpsError:
             raise
         except Exception as exc:
@@ -213,9 +211,6 @@ class DataPipeline:
         return result
 
     # -- Delta I/O ------------------------------------------------------------------------
-
-    def _delta_table(self) -> DeltaTable:
-        return self.runtime.delta_table(self.config.destination_path)
 
     def _overwrite(self, df: DataFrame, marker: str | None) -> None:
         writer = (
@@ -230,16 +225,9 @@ class DataPipeline:
 
     def _merge(self, df: DataFrame) -> None:
         keys = self.config.merge_keys
-        condition = " AND ".join(f"target.`{k}` <=> source.`{k}`" for k in keys)
+        condition = " AND ".join(f"t.{quote(k)} <=> s.{quote(k)}" for k in keys)
         try:
-            (
-                self._delta_table()
-                .alias("target")
-                .merge(df.alias("source"), condition)
-                .whenMatchedUpdateAll()
-                .whenNotMatchedInsertAll()
-                .execute()
-            )
+            merge_into(self.runtime, self.config.destination_path, df, condition)
         except Exception as exc:
             hint = ""
             if "multiple source rows matched" in str(

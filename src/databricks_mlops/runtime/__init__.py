@@ -32,7 +32,6 @@ from databricks_mlops.runtime.locations import (
 )
 
 if TYPE_CHECKING:
-    from delta.tables import DeltaTable
     from pyspark.sql import DataFrame, DataFrameWriter, SparkSession
 
 logger = logging.getLogger(__name__)
@@ -84,7 +83,7 @@ class Runtime:
         return local_path(path, self.home) if self.is_local else path
 
     def table(self, name: str) -> str:
-        """The identifier to give ``spark.table`` / ``DeltaTable.forName`` for a UC name.
+        """The identifier to give ``spark.table`` or SQL for a UC name.
 
         Locally the schema's database is created on first use, and a table written by an
         earlier process is registered again from its files (the local catalog is in memory).
@@ -140,44 +139,13 @@ class Runtime:
             return self.spark.table(self.table(source))
         return self.spark.read.format(fmt).options(**(options or {})).load(self.path(source))
 
-    def delta_table(self, target: str) -> DeltaTable:
-        """The Delta table at ``target``: a table name or a (Databricks) path."""
-        # On a Spark Connect session delta-spark hands out its Connect client
-        # (delta.connect.tables.DeltaTable), which needs the server's Delta plugin.
-        from delta.tables import DeltaTable
-
-        self._require_delta_connect(target)
-        if looks_like_table_name(target):
-            return DeltaTable.forName(self.spark, self.table(target))
-        return DeltaTable.forPath(self.spark, self.path(target))
-
     def delta_history(self, target: str, limit: int | None = None) -> DataFrame:
-        """``DeltaTable.history(limit)`` (newest first, the same columns) through SQL, so it
-        also works on a Spark Connect session without the Delta Connect plugin."""
-        if looks_like_table_name(target):
-            # Quoted: Delta's parser reads a bare `history` or `limit` as its keyword.
-            identifier = ".".join(f"`{part}`" for part in self.table(target).split("."))
-        else:
-            identifier = "delta.`" + self.path(target).replace("`", "``") + "`"
+        """``DESCRIBE HISTORY`` (newest first, the columns of ``DeltaTable.history``), which
+        works on every session; see ``runtime.delta_sql`` for why no DeltaTable API."""
+        from databricks_mlops.runtime.delta_sql import delta_identifier
+
         suffix = f" LIMIT {int(limit)}" if limit is not None else ""
-        return self.spark.sql(f"DESCRIBE HISTORY {identifier}{suffix}")
-
-    def _require_delta_connect(self, target: str) -> None:
-        if not self.is_local:
-            return
-        from databricks_mlops.runtime.local_spark import delta_connect_enabled
-
-        if not delta_connect_enabled(self.spark):
-            from databricks_mlops.errors import RuntimeSetupError
-
-            raise RuntimeSetupError(
-                f"The DeltaTable API on {target!r} needs the Delta Connect server plugin, "
-                "which this local Spark Connect session (MLOPS_SPARK_CONNECT=1) runs "
-                "without: fetch it into ~/.m2 with `mvn dependency:get -Dartifact="
-                "io.delta:delta-connect-server_2.13:<delta version>` (and "
-                "delta-connect-common_2.13, com.google.protobuf:protobuf-java:3.25.1), "
-                "or use SQL (MERGE INTO, DESCRIBE HISTORY) / a classic session"
-            )
+        return self.spark.sql(f"DESCRIBE HISTORY {delta_identifier(self, target)}{suffix}")
 
     def read_delta(self, target: str, version: int | None = None) -> DataFrame:
         """A Delta table by name or path, at ``version`` (time travel) or the latest."""

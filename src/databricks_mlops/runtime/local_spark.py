@@ -32,11 +32,6 @@ SCALA_VERSION = "2.13"
 # MLOPS_SPARK_JAVA_OPTIONS replaces these options (e.g. to add GC logging).
 _JVM_OPTIONS = "-XX:+UseSerialGC"
 _LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
-# Delta Connect (the server side of `delta.connect`): the plugins and the protobuf-java
-# release Delta 4.0's plugin is built against.
-_DELTA_RELATION_PLUGIN = "org.apache.spark.sql.connect.delta.DeltaRelationPlugin"
-_DELTA_COMMAND_PLUGIN = "org.apache.spark.sql.connect.delta.DeltaCommandPlugin"
-_PROTOBUF = "3.25.1"
 # The confs a Connect client may set on its session (the others configure the server).
 _RUNTIME_CONFS = frozenset(
     {
@@ -85,22 +80,6 @@ def cached_delta_jars() -> tuple[list[Path], str] | None:
     return None
 
 
-def delta_connect_jars() -> list[Path] | None:
-    """The Delta Connect server plugin (``delta-connect-server``, ``delta-connect-common``
-    and the protobuf they are built against) in the local Maven repository, if fetched.
-
-    Without it a Connect session still reads and writes Delta through SQL and the
-    DataFrame API (the server has Delta's extension and catalog), but the ``DeltaTable``
-    API fails: its client sends plan extensions only the plugin understands."""
-    version = delta_version()
-    maven = Path.home() / ".m2" / "repository"
-    jars = [
-        maven / "io/delta" / f"{name}_{SCALA_VERSION}" / version / f"{name}_{SCALA_VERSION}-{version}.jar"
-        for name in ("delta-connect-server", "delta-connect-common")
-    ] + [maven / "com/google/protobuf/protobuf-java" / _PROTOBUF / f"protobuf-java-{_PROTOBUF}.jar"]  # fmt: skip
-    return jars if all(jar.is_file() for jar in jars) else None
-
-
 def spark_connect_requested() -> bool:
     """``MLOPS_SPARK_CONNECT=1``: the local session is a Spark Connect client of an
     in-process local server, as serverless compute gives (no ``_jdf``, ``sparkContext``,
@@ -114,15 +93,6 @@ def spark_connect_requested() -> bool:
         f"MLOPS_SPARK_CONNECT={value!r} is not a switch: set it to 1 for a local Spark "
         "Connect session, or 0 / unset it for a classic one"
     )
-
-
-def delta_connect_enabled(session: SparkSession) -> bool:
-    """Whether this session's server runs the Delta Connect plugin (always true of a
-    classic session, which needs none)."""
-    if not is_connect_session(session):
-        return True
-    relations = session.conf.get("spark.connect.extensions.relation.classes", "") or ""
-    return _DELTA_RELATION_PLUGIN in relations
 
 
 def _free_port() -> int:
@@ -194,12 +164,6 @@ def build_local_session(warehouse: Path) -> SparkSession:
         session.sparkContext.setLogLevel(os.environ.get("MLOPS_SPARK_LOG_LEVEL", "ERROR"))
         logger.info("local Spark %s started (Delta jars from %s)", session.version, source)
         return session
-    plugin = delta_connect_jars()
-    if plugin:
-        jar_list = confs.get("spark.jars", "").split(",") + [str(jar) for jar in plugin]
-        confs["spark.jars"] = ",".join(jar for jar in jar_list if jar)
-        confs["spark.connect.extensions.relation.classes"] = _DELTA_RELATION_PLUGIN
-        confs["spark.connect.extensions.command.classes"] = _DELTA_COMMAND_PLUGIN
     # As `remote("local[...]")` does, a Spark Connect server starts in this process (on a
     # classic SparkContext built from these confs) and the session returned is a client of
     # it: the code under test only ever sees the Connect client, as on serverless compute.
@@ -224,12 +188,7 @@ def build_local_session(warehouse: Path) -> SparkSession:
     os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
     client = ConnectSession.builder.remote(f"sc://localhost:{port}")
     session = _start(client.config(map=dict[str, Any](runtime_confs)), source)
-    logger.info(
-        "local Spark Connect %s started (Delta jars from %s; DeltaTable API %s)",
-        session.version,
-        source,
-        "on" if plugin else "off: no delta-connect-server jar in ~/.m2",
-    )
+    logger.info("local Spark Connect %s started (Delta jars from %s)", session.version, source)
     return session
 
 

@@ -20,7 +20,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from databricks_mlops.config.validation import ValidationRule
-from databricks_mlops.expressions import schema_from_spark, to_spark
+from databricks_mlops.expressions import schema_from_spark, to_spark, to_sql
 from databricks_mlops.validation.results import RuleResult, ValidationResult
 from databricks_mlops.validation.rules import PreparedRule, prepare_rules
 
@@ -40,10 +40,12 @@ def failing(condition: Column) -> Column:
 @dataclass(frozen=True, eq=False)
 class SparkRule:
     """A prepared rule and its Spark Column, built once per run: the aggregation counts
-    with this Column and quarantine picks its rows with the very same one."""
+    with this Column and quarantine picks its rows with the very same one. The same
+    compiled expression as SQL text deletes those rows from a table (``DELETE FROM``)."""
 
     prepared: PreparedRule
     condition: Column
+    condition_sql: str
 
     @property
     def rule(self) -> ValidationRule:
@@ -57,11 +59,20 @@ class SparkRule:
     def failing(self) -> Column:
         return failing(self.condition)
 
+    @property
+    def failing_sql(self) -> str:
+        """``failing`` as a SQL predicate."""
+        return f"NOT COALESCE(({self.condition_sql}), FALSE)"
+
 
 def spark_rules(prepared: Sequence[PreparedRule], *, column_count: int) -> list[SparkRule]:
     """Prepared rules -> Spark Columns (``column_count`` answers the ``column_count`` metric)."""
     return [
-        SparkRule(rule, to_spark(rule.compiled.expression, column_count=column_count))
+        SparkRule(
+            rule,
+            to_spark(rule.compiled.expression, column_count=column_count),
+            to_sql(rule.compiled.expression, column_count=column_count),
+        )
         for rule in prepared
     ]
 

@@ -27,6 +27,7 @@ from pyspark.sql import types as T
 from databricks_mlops.expressions.sql_backend import sql_string
 from databricks_mlops.runtime import Runtime, looks_like_table_name
 from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors
+from databricks_mlops.runtime.delta_sql import delete_where, delta_identifier
 from databricks_mlops.validation.results import ValidationResult
 from databricks_mlops.validation.spark_engine import SparkRule
 
@@ -127,7 +128,7 @@ def quarantine_rows(
     moved = int(runtime.read_delta(quarantine).where(F.col(INPUT_HASH) == input_hash).count())
     if moved and remove_from is not None:
         with delta_conflicts_as_errors(remove_from, "quarantine delete"):
-            runtime.delta_table(remove_from).delete(any_failing)
+            delete_where(runtime, remove_from, " OR ".join(rule.failing_sql for rule in chosen))
     return Quarantined(moved, any_failing)
 
 
@@ -136,11 +137,7 @@ def _ensure_input_hash_column(runtime: Runtime, quarantine: str) -> None:
     ``replaceWhere`` cannot name a column the table does not have yet."""
     if INPUT_HASH in runtime.read_delta(quarantine).columns:
         return
-    identifier = (
-        runtime.table(quarantine)
-        if looks_like_table_name(quarantine)
-        else f"delta.`{runtime.path(quarantine)}`"
-    )
+    identifier = delta_identifier(runtime, quarantine)
     runtime.spark.sql(f"ALTER TABLE {identifier} ADD COLUMNS ({INPUT_HASH} STRING)")
 
 
