@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 from pyspark.sql import DataFrame, SparkSession
-from tests.feature_engineering.test_fit_jobs import jobs_run_by
+from tests.spark_jobs import jobs_run_by
 
 from databricks_mlops.config.features import FeatureConfig
 from databricks_mlops.errors import MLOpsError
@@ -38,7 +38,7 @@ def fit_error(spark: SparkSession, df: DataFrame, transforms: dict[str, Any], **
             transformer.fit(df)
         errors.append(caught.value)
 
-    assert jobs_run_by(spark, fit) == 0
+    assert jobs_run_by(fit) == 0
     assert isinstance(errors[0], MLOpsError)
     return str(errors[0])
 

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from tests.spark_jobs import jobs_run_by
 
 from databricks_mlops.config.features import FeatureConfig
 from databricks_mlops.feature_engineering import FeatureTransformer
-
-
-def jobs_run_by(spark: SparkSession, action: Callable[[], Any]) -> int:
-    context = spark.sparkContext
-    group = f"fe-jobs-{uuid.uuid4().hex}"
-    context.setJobGroup(group, group)
-    try:
-        action()
-    finally:
-        context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
-    return len(context.statusTracker().getJobIdsForGroup(group))
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +41,9 @@ def test_fit_runs_as_many_jobs_as_one_hand_written_aggregation(
     spark: SparkSession, million: DataFrame
 ) -> None:
     # AQE may split a global aggregation into two jobs, so the baseline is measured.
-    baseline = jobs_run_by(spark, lambda: million.agg(F.avg("x0")).first())
-    one_column = jobs_run_by(spark, lambda: FeatureTransformer(config(1)).fit(million))
-    six_columns = jobs_run_by(spark, lambda: FeatureTransformer(config(6)).fit(million))
+    baseline = jobs_run_by(lambda: million.agg(F.avg("x0")).first())
+    one_column = jobs_run_by(lambda: FeatureTransformer(config(1)).fit(million))
+    six_columns = jobs_run_by(lambda: FeatureTransformer(config(6)).fit(million))
     assert 1 <= baseline <= 2
     assert one_column == baseline
     assert six_columns == baseline  # 19 transforms, 36 statistics: still one aggregation
@@ -69,7 +57,7 @@ def test_fit_with_nothing_to_learn_runs_no_job(spark: SparkSession, million: Dat
     config = FeatureConfig.model_validate(
         {"name": "none", "primary_keys": ["id"], "timestamp_column": "id", "transforms": transforms}
     )
-    assert jobs_run_by(spark, lambda: FeatureTransformer(config).fit(million)) == 0
+    assert jobs_run_by(lambda: FeatureTransformer(config).fit(million)) == 0
 
 
 def test_fit_statistics_on_a_million_rows(million: DataFrame) -> None:

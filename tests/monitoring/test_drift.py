@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,6 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
+from tests.spark_jobs import counting_jobs
 
 from databricks_mlops.config.monitoring import DriftConfig
 from databricks_mlops.monitoring import (
@@ -30,19 +30,6 @@ ALL_METHODS = ["ks_test", "wasserstein", "psi", "chi_squared", "jensen_shannon"]
 
 def frame(spark: SparkSession, data: dict[str, Any]) -> DataFrame:
     return spark.createDataFrame(pd.DataFrame(data))
-
-
-@contextmanager
-def count_jobs(spark: SparkSession, group: str) -> Iterator[list[int]]:
-    """Collect the ids of the Spark jobs started inside the block (by job group)."""
-    context = spark.sparkContext
-    jobs: list[int] = []
-    context.setJobGroup(group, group)
-    try:
-        yield jobs
-    finally:
-        jobs.extend(context.statusTracker().getJobIdsForGroup(group))
-        context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
 
 
 def row(result: DriftResult, feature: str, method: str) -> FeatureDrift:
@@ -327,25 +314,25 @@ def test_number_of_spark_jobs_does_not_grow_with_features(spark: SparkSession) -
     reference, current = frame(spark, data()), frame(spark, data())
     config = DriftConfig(drift_methods=ALL_METHODS)
 
-    with count_jobs(spark, "drift-2-features") as few:
+    with counting_jobs() as few:
         compute_drift(reference, current, config, features=["x0", "c0"])
-    with count_jobs(spark, "drift-14-features") as many:
+    with counting_jobs() as many:
         result = compute_drift(reference, current, config, features=reference.columns)
 
     # Three aggregations at this size (pass 1, the quantiles again over all rows, pass 2);
     # adaptive execution runs each as 2 jobs.
-    assert 1 <= len(few) <= 6
-    assert len(many) == len(few)
+    assert 1 <= few.jobs <= 6
+    assert many.jobs == few.jobs
     assert len({r.feature for r in result.features}) == 14
 
     # From MIN_QUANTILE_SAMPLE sampled values on (1e6 rows by default), pass 1's sample
     # is enough: two aggregations.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(drift_spark, "MIN_QUANTILE_SAMPLE", 100)
-        with count_jobs(spark, "drift-sampled-quantiles") as sampled:
+        with counting_jobs() as sampled:
             compute_drift(reference, current, config, features=reference.columns)
-    assert 1 <= len(sampled) <= 4
-    assert len(sampled) < len(many)
+    assert 1 <= sampled.jobs <= 4
+    assert sampled.jobs < many.jobs
 
 
 # --------------------------------------------------------------------- edge cases

@@ -66,7 +66,10 @@ def test_merge_with_schema_evolution_adds_the_new_columns(
     merge_into(runtime, target, source, "t.id = s.id", evolve_schema=True)
     frame = runtime.read_delta(target)
     assert frame.columns == ["id", "value", "score-x", "tags"]
-    assert sorted(tuple(r) for r in frame.collect()) == [(1, "a", None, None), (2, "b", 0.5, [1, 2])]
+    assert sorted(tuple(r) for r in frame.collect()) == [
+        (1, "a", None, None),
+        (2, "b", 0.5, [1, 2]),
+    ]
 
 
 def test_merge_without_schema_evolution_refuses_a_new_column(

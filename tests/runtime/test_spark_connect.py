@@ -79,9 +79,7 @@ def test_delta_round_trip_over_connect(runtime: Runtime, spark: SparkSession) ->
     assert runtime.read_delta(path, version=0).count() == 2
 
 
-def test_delta_history_through_sql_on_any_session(
-    runtime: Runtime, spark: SparkSession
-) -> None:
+def test_delta_history_through_sql_on_any_session(runtime: Runtime, spark: SparkSession) -> None:
     """On any session (classic here, Connect under MLOPS_SPARK_CONNECT=1): newest first,
     with the columns callers read (version, operation, operationMetrics)."""
     frame = spark.createDataFrame([(1, 0.5)], "id INT, score DOUBLE")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pandas as pd
 import pytest
 from pyspark.sql import DataFrame, SparkSession
+from tests.spark_jobs import counting_jobs
 
 from databricks_mlops.config.validation import Severity, ValidationRule
 from databricks_mlops.datasets import generate_churn
@@ -99,41 +97,30 @@ def test_samples_are_failing_rows(churn_spark: DataFrame) -> None:
         assert row["age"] < 18 and row["guardian_email"] is None
 
 
-@contextmanager
-def counting_jobs(spark: SparkSession, group: str) -> Iterator[list[int]]:
-    found: list[int] = []
-    spark.sparkContext.setJobGroup(group, group)
-    try:
-        yield found
-    finally:
-        spark.sparkContext.setJobGroup("", "")  # type: ignore[arg-type]
-        found.extend(spark.sparkContext.statusTracker().getJobIdsForGroup(group))
-
-
 def test_all_rules_cost_one_aggregation(spark: SparkSession, churn_spark: DataFrame) -> None:
     from pyspark.sql import functions as F
 
     churn_spark.count()  # materialise the cache outside the measurement
-    with counting_jobs(spark, "bare") as bare:
+    with counting_jobs() as bare:
         churn_spark.agg(F.sum(F.when(F.col("age") >= 18, 0).otherwise(1))).collect()
-    with counting_jobs(spark, "one_rule") as one:
+    with counting_jobs() as one:
         DataValidator(RULES[1:2], sample_failures=0).validate(churn_spark)
-    with counting_jobs(spark, "all_rules") as many:
+    with counting_jobs() as many:
         DataValidator([r for r in RULES if r.name != "unique_ids"], sample_failures=0).validate(
             churn_spark
         )
     # Eight rules cost what one hand-written aggregation costs (AQE may split it in stages-as-jobs).
-    assert len(one) == len(many) == len(bare)
+    assert one.jobs == many.jobs == bare.jobs
 
 
 def test_bad_rules_fail_before_any_spark_job(spark: SparkSession, churn_spark: DataFrame) -> None:
     bad = [ValidationRule(name="typo", condition="agee >= 18")]
     with (
-        counting_jobs(spark, "bad") as jobs,
+        counting_jobs() as jobs,
         pytest.raises(ExpressionError, match=r"rule 'typo': .*agee.*did you mean 'age'"),
     ):
         DataValidator(bad).validate(churn_spark)
-    assert jobs == []
+    assert jobs.jobs == 0
 
 
 def test_quarantine_needs_a_row_level_rule(churn_spark: DataFrame) -> None:
