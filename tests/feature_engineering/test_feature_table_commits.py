@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from tests.runtime.delta_race import commit_inside, gated
+from tests.runtime.delta_race import classic_session_only, commit_inside, gated
 
 from databricks_mlops.config.features import FeatureConfig
 from databricks_mlops.errors import ConcurrentWriteError
@@ -96,6 +96,7 @@ def test_a_table_left_without_metadata_is_repaired_by_the_next_build(
     assert (latest["version"], latest["operation"]) == (before + 3, "MERGE")
 
 
+@classic_session_only
 def test_a_merge_that_loses_to_a_concurrent_commit_is_a_concurrent_write_error(
     spark: SparkSession, runtime: Runtime, tmp_path: Path
 ) -> None:

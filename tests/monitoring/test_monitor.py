@@ -28,6 +28,7 @@ from databricks_mlops.monitoring.monitor import (
     quartz_schedule,
 )
 from databricks_mlops.runtime import Runtime
+from databricks_mlops.runtime.local_spark import spark_connect_requested
 from databricks_mlops.utils.auth import WorkspaceConfig
 
 REPO = Path(__file__).resolve().parents[2]
@@ -109,6 +110,11 @@ def monitored_tables(spark: SparkSession, runtime: Runtime) -> None:
     )
 
 
+@pytest.mark.skipif(
+    spark_connect_requested(),
+    reason="the documented example keeps the default report_dir (dbfs:/mlops/...), which "
+    "serverless semantics refuse (tests/runtime/test_dbfs_root_on_serverless.py)",
+)
 def test_seed_example_locally(monitored_tables: None, runtime: Runtime) -> None:
     monitor = ModelMonitor()  # no workspace: the local backends
     with pytest.raises(MonitoringSetupError, match="no monitoring recorded for"):

@@ -102,6 +102,9 @@ def config(reference: str, log: str, **overrides: Any) -> MonitoringConfig:
         },
         "experiment_name": "/tests/monitoring",
         "model_performance_tracking": {"baseline_run_id": None},
+        # A volume, as the bundles configure: serverless (make test-connect) has no DBFS root.
+        "report_dir": "/Volumes/main/monitoring_run/raw/reports",
+        "alert_state_dir": "/Volumes/main/monitoring_run/raw/alerts",
         **overrides,
     }
     return MonitoringConfig.model_validate(data)
@@ -150,7 +153,9 @@ def test_drifted_window_is_detected_recorded_reported_and_alerted(
 
     # report: a self-contained page with plots, the drift table and the breaches
     page = Path(result.report_path).read_text(encoding="utf-8")
-    assert Path(result.report_path).is_relative_to(runtime.home / "dbfs" / "mlops" / "reports")
+    assert Path(result.report_path).is_relative_to(
+        runtime.home / "volumes" / "main" / "monitoring_run" / "raw" / "reports"
+    )
     assert page.count('<img src="data:image/png;base64,') >= len(FEATURES)
     assert 'id="drift-scores"' in page and '<tr class="drifting"><td>tenure' in page
     assert 'id="performance"' in page and "drift detected" in page

@@ -27,7 +27,9 @@ from databricks_mlops.runner.results import JobRunResult
 from databricks_mlops.runner.task_environment import declared_dependencies
 
 FIXTURE = Path(__file__).parent / "fixtures_isolated" / "slugger"
-ENV_LINE = re.compile(r"isolated env [0-9a-f]{12} \((cached|built in [0-9.]+ s)\)")
+ENV_LINE = re.compile(
+    r"isolated env [0-9a-f]{12} \((cached|built in [0-9.]+ s)(, Spark Connect)?\)"
+)
 
 
 @pytest.fixture
@@ -88,7 +90,9 @@ def test_a_declared_dependency_passes_and_parameters_arrive_as_on_databricks(
     assert "slug: creme-brulee" in printed
     assert f"python: {home / 'task-envs'}" in printed  # not this interpreter
     assert slug.environment is not None
-    assert re.fullmatch(r"isolated env [0-9a-f]{12} \(built in [0-9.]+ s\)", slug.environment)
+    assert re.fullmatch(
+        r"isolated env [0-9a-f]{12} \(built in [0-9.]+ s, Spark Connect\)", slug.environment
+    )
     assert slug.environment in output  # the summary says where it ran
 
 
@@ -107,7 +111,7 @@ def test_a_rerun_reuses_the_cached_environment_and_says_so(
     environment = second.task("slug").environment
     assert second.succeeded
     assert environment is not None
-    assert environment.endswith("(cached)")
+    assert environment.endswith("(cached, Spark Connect)")
     assert environment.split()[2] == first.task("slug").environment.split()[2]  # type: ignore[union-attr]
     assert f"{environment}" in output
     assert sorted((home / "task-envs").iterdir()) == built  # no staging dirs left behind
@@ -270,3 +274,23 @@ def test_a_wheel_task_without_compute_says_what_to_declare(
     error = result.task("notes").error
     assert error is not None
     assert error.startswith("task 'notes' declares no compute (environment_key, job_cluster_key")
+
+
+def test_serverless_tasks_get_a_spark_connect_session_and_cluster_tasks_a_classic_one(
+    bundle_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Serverless compute is Spark Connect: the runner switches the task's local session to
+    one (MLOPS_SPARK_CONNECT=1; tests/runtime/test_spark_connect.py shows what that session
+    refuses), and says so; a job cluster's task gets a classic session, as on Databricks."""
+    result, output = run(bundle_dir, "compute_kinds", tmp_path / "home")
+
+    assert result.succeeded, [(t.task_key, t.error) for t in result.tasks]
+    printed = capsys.readouterr().out
+    assert printed.count("spark connect: 1") == 1
+    assert printed.count("spark connect: 0") == 1
+    serverless, cluster = result.task("on_serverless"), result.task("on_cluster")
+    assert serverless.environment is not None and serverless.environment.endswith(
+        ", Spark Connect)"
+    )
+    assert cluster.environment is not None and "Spark Connect" not in cluster.environment
+    assert serverless.environment in output

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from pyspark.sql import SparkSession
-from tests.runtime.delta_race import commit_inside, gated
+from tests.runtime.delta_race import classic_session_only, commit_inside, gated
 
 from databricks_mlops.errors import ConcurrentWriteError
 from databricks_mlops.runtime import Runtime
@@ -14,6 +14,7 @@ from databricks_mlops.runtime.delta_conflicts import delta_conflicts_as_errors
 from databricks_mlops.runtime.delta_sql import merge_into
 
 SCHEMA = "id long, value string"
+pytestmark = classic_session_only
 
 
 def _table(spark: SparkSession, runtime: Runtime, name: str) -> None:

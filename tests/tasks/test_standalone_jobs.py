@@ -68,6 +68,8 @@ CONFIGS = {
           max_drop: 0.05
         experiment_name: /tests/standalone_jobs_monitoring
         retrain_on_drift: false
+        report_dir: /Volumes/main/standalone_jobs/raw/reports
+        alert_state_dir: /Volumes/main/standalone_jobs/raw/alerts
         """,
 }
 

@@ -87,6 +87,9 @@ def collect(data: Any, max_rows: int, seed: int) -> CollectedData:
         data = data.sample(fraction=fraction, seed=seed).limit(max_rows)
         logger.info("training on a sample of at most %d of %d rows", max_rows, rows)
     frame = data.toPandas()
+    # Spark Connect (serverless) attaches its plan metrics to `attrs`; pandas writes attrs
+    # into Parquet metadata as JSON, so saving the test set would fail on serverless only.
+    frame.attrs.clear()
     return CollectedData(frame, rows, sampled=rows > max_rows)
 
 

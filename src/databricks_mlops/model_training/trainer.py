@@ -288,6 +288,13 @@ class ModelTrainer:
             run.verdict = verdict
         return verdict
 
+    def enforce_gates(self, verdict: GateVerdict, run_id: str) -> GateVerdict:
+        """The gate policy, in one place: ``gate_mode: block`` raises
+        :class:`EvaluationGateError` for a failed verdict; ``dry_run`` only records it."""
+        if self.config.gate_mode == "block":
+            verdict.raise_for_failures(run_id)
+        return verdict
+
     def register(self, run: TrainingRun | str, *, alias: str = "challenger") -> ModelVersion:
         """Register the run's model as ``registry_model_name`` with ``alias``.
 

@@ -48,15 +48,19 @@ def setup_on_databricks(
             _check_retrain_job(client, retrain_job_id)
         if config_path is None:
             config_path = upload_config(client, config)
+        state_table = run_state_table_of(config) if retrain_job_id is not None else None
         settings = job_settings(
-            config, job_name, schedule, pause_status, config_path, wheel, environment_version
+            config,
+            job_name,
+            schedule,
+            pause_status,
+            config_path,
+            wheel,
+            environment_version,
+            run_state_table=state_table,
         )
-        if retrain_job_id is not None:
-            state_table = run_state_table_of(config)
+        if retrain_job_id is not None and state_table is not None:
             notebook = upload_drift_state_notebook(client)
-            settings["tasks"][0].python_wheel_task.named_parameters.update(
-                job_run_id="{{job.run_id}}", run_state_table=state_table
-            )
             settings["tasks"] += retraining_tasks(retrain_job_id, notebook, state_table)
         existing = next(iter(client.jobs.list(name=job_name)), None)
         if existing is not None and existing.job_id is not None:
@@ -204,11 +208,19 @@ def job_settings(
     config_path: str,
     wheel: str | None,
     environment_version: str,
+    *,
+    run_state_table: str | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments of ``jobs.create`` (and of ``JobSettings`` for a reset)."""
+    """Keyword arguments of ``jobs.create`` (and of ``JobSettings`` for a reset).
+
+    With ``run_state_table`` check_drift records its outcome there, keyed by the job run
+    (the retraining loop's drift_state notebook reads it back)."""
     from databricks.sdk.service import compute, jobs
 
     wheel = wheel or f"databricks-mlops=={_package_version()}"
+    parameters = {"config": config_path, "window_end": "{{job.start_time.iso_datetime}}"}
+    if run_state_table is not None:
+        parameters |= {"job_run_id": "{{job.run_id}}", "run_state_table": run_state_table}
     return dict(
         name=job_name,
         max_concurrent_runs=1,
@@ -238,10 +250,7 @@ def job_settings(
                 python_wheel_task=jobs.PythonWheelTask(
                     package_name=PACKAGE,
                     entry_point=ENTRY_POINT,
-                    named_parameters={
-                        "config": config_path,
-                        "window_end": "{{job.start_time.iso_datetime}}",
-                    },
+                    named_parameters=parameters,
                 ),
             )
         ],

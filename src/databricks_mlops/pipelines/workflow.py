@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from databricks_mlops.config.training import TrainingConfig
     from databricks_mlops.config.workspace import WorkspaceConfig
     from databricks_mlops.deployment import Endpoint
-    from databricks_mlops.model_training import GateVerdict, ModelTrainer
     from databricks_mlops.validation.validation_run import ValidationRun
 
 logger = logging.getLogger(__name__)
@@ -129,7 +128,10 @@ class MLOpsWorkflow:
         result.run_id = run.run_id
         result.metrics = run.metrics_for("test")
         stage.note(f"run {run.run_id}")
-        verdict = stage("evaluation", lambda: _gated(trainer, run.run_id))
+        verdict = stage(
+            "evaluation",
+            lambda: trainer.enforce_gates(trainer.evaluate(run.run_id), run.run_id),
+        )
         stage.note("gates passed" if verdict.passed else "gates failed (dry run)")
         version = stage("registration", lambda: trainer.register(run.run_id))
         result.version = str(version.version)
@@ -203,11 +205,3 @@ class _StageRunner:
 def _raising(outcome: ValidationRun) -> ValidationRun:
     outcome.raise_for_errors()
     return outcome
-
-
-def _gated(trainer: ModelTrainer, run_id: str) -> GateVerdict:
-    """The gates, raising in ``block`` mode; ``dry_run`` only records the verdict."""
-    verdict = trainer.evaluate(run_id)
-    if trainer.config.gate_mode == "block":
-        verdict.raise_for_failures(run_id)
-    return verdict

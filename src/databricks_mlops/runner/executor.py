@@ -24,7 +24,7 @@ import time
 import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -402,6 +402,9 @@ class LocalJobRunner:
         )
         timeout = float(node.spec.get("timeout_seconds") or 0) or None
         package, entry_point, argv = call
+        # Serverless compute is Spark Connect: the task's local session is one too, so code
+        # reaching for _jdf, sparkContext, RDDs or the JVM fails here as it would there.
+        env = {**env, "MLOPS_SPARK_CONNECT": "1" if environment.serverless else "0"}
         outcome = run_task_process(
             environment.python, environment.path, package, entry_point, argv, env, timeout
         )
@@ -413,7 +416,7 @@ class LocalJobRunner:
     def _task_environment(self, job_key: str, node: TaskNode, depth: int) -> TaskEnvironment:
         cached = self._environments.get((job_key, node.key))
         if cached is not None:  # a retry, or the task again in a child run: reuse, as built
-            return TaskEnvironment(cached.path, cached.key, cached=True, seconds=0.0)
+            return replace(cached, cached=True, seconds=0.0)
         declaration = declared_dependencies(self._job(job_key), node.spec)
         if not self._artifacts_built:
             # As `bundle deploy` does: build the artifacts once, before any task needs them.

@@ -38,7 +38,7 @@ class TaskResult:
     not_retried: str | None = None
     """Why a failed task with retries left was not retried (a deterministic error)."""
     environment: str | None = None
-    """Where an isolated wheel task ran: ``isolated env <hash> (cached|built in N s)``."""
+    """Where an isolated wheel task ran: ``isolated env <hash> (cached|built in N s[, Spark Connect])``."""
 
 
 @dataclass(frozen=True)

@@ -265,6 +265,8 @@ class TaskEnvironment:
     key: str
     cached: bool
     seconds: float
+    serverless: bool = False
+    """Serverless compute: the task's Spark session is a Spark Connect client."""
 
     @property
     def python(self) -> Path:
@@ -272,7 +274,8 @@ class TaskEnvironment:
 
     def describe(self) -> str:
         how = "cached" if self.cached else f"built in {self.seconds:.1f} s"
-        return f"isolated env {self.key[:12]} ({how})"
+        spark = ", Spark Connect" if self.serverless else ""
+        return f"isolated env {self.key[:12]} ({how}{spark})"
 
 
 def python_of(venv: Path) -> Path:
@@ -304,11 +307,12 @@ def ensure_environment(
     """The task's environment: from the cache, or built now (and cached). ``-r`` files
     are read relative to ``bundle_root``."""
     spec = environment_spec(declaration, wheels)
+    serverless = declaration.kind == "serverless"
     key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
     root = home / "task-envs"
     final = root / key[:16]
     if (final / _MARKER).is_file():
-        return TaskEnvironment(final, key, cached=True, seconds=0.0)
+        return TaskEnvironment(final, key, cached=True, seconds=0.0, serverless=serverless)
     uv = find_uv()
     clock = time.monotonic()
     root.mkdir(parents=True, exist_ok=True)
@@ -341,7 +345,9 @@ def ensure_environment(
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    return TaskEnvironment(final, key, cached=False, seconds=time.monotonic() - clock)
+    return TaskEnvironment(
+        final, key, cached=False, seconds=time.monotonic() - clock, serverless=serverless
+    )
 
 
 def _install(

@@ -41,6 +41,9 @@ _NOT_INHERITED = (
     "PYSPARK_PYTHON",
     "PYSPARK_DRIVER_PYTHON",
     "UV_PROJECT_ENVIRONMENT",
+    # The runner's own Spark Connect client, if it has one: the task decides its session.
+    "SPARK_CONNECT_MODE_ENABLED",
+    "SPARK_REMOTE",
 )
 
 

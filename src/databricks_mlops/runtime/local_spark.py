@@ -154,6 +154,9 @@ def build_local_session(warehouse: Path) -> SparkSession:
     # otherwise; a console script started without activating the venv would give them an
     # interpreter without pandas. Locally they must be this interpreter.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # Set below for this process's own Connect client; inherited from a parent that ran one
+    # it would turn this process's classic builder (and the local server's) into clients.
+    os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
     master = os.environ.get("MLOPS_SPARK_MASTER", "local[*]")
     confs = _session_confs(warehouse)
     jar_confs, source = _jar_confs()

@@ -41,9 +41,7 @@ def run_evaluate(trainer: ModelTrainer, run_id: str) -> GateVerdict:
     """Gates against thresholds and the champion; raises when they fail in ``block`` mode."""
     verdict = trainer.evaluate(run_id)
     print(f"evaluate: run {run_id}\n{verdict.describe()}")
-    if trainer.config.gate_mode == "block":
-        verdict.raise_for_failures(run_id)
-    return verdict
+    return trainer.enforce_gates(verdict, run_id)
 
 
 def run_register(trainer: ModelTrainer, run_id: str) -> ModelVersion:

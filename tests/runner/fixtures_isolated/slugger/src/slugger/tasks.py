@@ -26,3 +26,10 @@ def notes() -> None:
 def sleep() -> None:
     print("sleeping", flush=True)
     time.sleep(120)
+
+
+def spark_mode() -> None:
+    """The session kind the local runtime would give this task (MLOPS_SPARK_CONNECT)."""
+    import os
+
+    print("spark connect:", os.environ.get("MLOPS_SPARK_CONNECT"))
