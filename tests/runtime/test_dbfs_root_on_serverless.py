@@ -11,6 +11,7 @@ import pytest
 from databricks_mlops.errors import ConfigError
 from databricks_mlops.runtime import Runtime
 from databricks_mlops.runtime.environment import Environment
+from databricks_mlops.runtime.locations import volume_root_of
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -73,3 +74,43 @@ def test_the_bundles_keep_reports_in_the_targets_volume(configs: Path) -> None:
     ]
     assert len(dirs) >= 3  # validation's report_dir, monitoring's report_dir and alert state
     assert all(d.startswith("/Volumes/${catalog}/${schema}/") for d in dirs), dirs
+
+
+@pytest.mark.parametrize(
+    ("source", "report_dir", "expected"),
+    [
+        (
+            "/Volumes/main/churn/raw/in/customers.csv",
+            None,
+            "/Volumes/main/churn/raw/reports/validation",
+        ),
+        (
+            "dbfs:/Volumes/main/churn/raw/customers.csv",
+            None,
+            "/Volumes/main/churn/raw/reports/validation",
+        ),
+        ("main.churn.bronze", None, "dbfs:/mlops/validation"),
+        (
+            "/Volumes/main/churn/raw/x.csv",
+            "/Volumes/main/churn/qa/runs",
+            "/Volumes/main/churn/qa/runs",
+        ),
+    ],
+)
+def test_validation_reports_default_to_the_source_volume(
+    source: str, report_dir: str | None, expected: str
+) -> None:
+    """A data config that names no report_dir still runs on serverless when its source is in
+    a volume (the template's and the root bundle's are): the reports go beside it."""
+    from databricks_mlops.config.data import DataConfig
+    from databricks_mlops.validation.validation_run import default_report_dir
+
+    config = DataConfig.model_validate(
+        {
+            "source_path": source,
+            "destination_path": "main.churn.customers",
+            "validation": {"report_dir": report_dir},
+        }
+    )
+    assert default_report_dir(config) == expected
+    assert volume_root_of("/Volumes/main/churn") is None  # not inside a volume

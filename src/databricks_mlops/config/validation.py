@@ -55,6 +55,9 @@ class ValidationSettings(StrictModel):
         description="Delta table of validation runs; default `<catalog>.<schema>.validation_runs`.",
     )
     report_dir: str | None = Field(
-        None, description="Where the JSON result (and GX Data Docs) go; default under dbfs:/mlops."
+        None,
+        description="Where the JSON result (and GX Data Docs) go; default `reports/validation` "
+        "in the source's Unity Catalog volume, else dbfs:/mlops/validation (classic compute "
+        "only: serverless has no DBFS root).",
     )
     expectations: list[GxExpectation] = Field(default_factory=list)

@@ -78,6 +78,14 @@ def volume_path_of(path: str) -> str:
     return path
 
 
+def volume_root_of(path: str) -> str | None:
+    """``/Volumes/<catalog>/<schema>/<volume>`` of a path inside a Unity Catalog volume."""
+    parts = volume_path_of(path).split("/")
+    if len(parts) >= 5 and parts[1] == "Volumes" and all(parts[2:5]):
+        return "/".join(parts[:5])
+    return None
+
+
 def is_dbfs_root(path: str) -> bool:
     """A path on the DBFS root (``dbfs:/x``, ``/dbfs/x``), not in a Unity Catalog volume."""
     path = volume_path_of(path)

@@ -17,7 +17,7 @@ from pyspark.sql import DataFrame
 from databricks_mlops.config.data import AddIngestionTimestamp, DataConfig
 from databricks_mlops.errors import ValidationFailedError
 from databricks_mlops.runtime import Runtime
-from databricks_mlops.runtime.locations import path_segment
+from databricks_mlops.runtime.locations import path_segment, volume_root_of
 from databricks_mlops.validation.results import ValidationResult
 from databricks_mlops.validation.spark_engine import SparkRule, spark_rules
 from databricks_mlops.validation.table_outputs import (
@@ -95,9 +95,7 @@ def run_validation(
     )
     # Pinned to the version recorded below, whatever is committed meanwhile.
     df = runtime.read_delta(source, version=version)
-    report_dir = Path(runtime.file_path(settings.report_dir or "dbfs:/mlops/validation")) / (
-        path_segment(target)
-    )
+    report_dir = Path(runtime.file_path(default_report_dir(config))) / path_segment(target)
     data_docs: Path | None = None
     # The engine parses, type-checks and compiles each rule once; its result already says
     # "quarantined" for the quarantine rules whose failing rows are held back below, with
@@ -178,6 +176,16 @@ def run_validation(
         staged=staged is not None,
         destination_version=staged.destination_version if staged is not None else None,
     )
+
+
+def default_report_dir(config: DataConfig) -> str:
+    """``validation.report_dir``, else ``reports/validation`` in the source's volume (the
+    job reads from it, so it exists in every target), else the DBFS root, which only
+    classic compute can write (serverless refuses it with a ConfigError)."""
+    if config.validation.report_dir:
+        return config.validation.report_dir
+    volume = volume_root_of(config.source_path)
+    return f"{volume}/reports/validation" if volume else "dbfs:/mlops/validation"
 
 
 def _ingestion_timestamps(config: DataConfig) -> set[str]:
