@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 
 
 def quote(name: str) -> str:
-    """A column or table part as a backquoted SQL identifier."""
+    """A column or table part as a backquoted SQL identifier.
+
+    ``expressions.sql_backend.sql_identifier`` does the same; importing it here would load
+    the expression package (pandas and Spark backends) with every Delta write's module."""
     return "`" + name.replace("`", "``") + "`"
 
 
