@@ -27,7 +27,8 @@ def quote(name: str) -> str:
     """A column or table part as a backquoted SQL identifier.
 
     ``expressions.sql_backend.sql_identifier`` does the same; importing it here would load
-    the expression package (pandas and Spark backends) with every Delta write's module."""
+    the expression package (its pandas and Spark backends) into ingestion, which has no
+    other use for it."""
     return "`" + name.replace("`", "``") + "`"
 
 
